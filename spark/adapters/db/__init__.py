@@ -1,0 +1,1 @@
+"""SQL storage: SQLite by default, PostgreSQL at scale."""

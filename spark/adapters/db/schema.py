@@ -1,0 +1,455 @@
+"""The database schema (SQLAlchemy Core). Ids are snowflakes made by spark.domain.ids."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _id() -> Column:
+    return Column("id", BigInteger, primary_key=True, autoincrement=False)
+
+
+def _ref(name: str, *, nullable: bool = False, index: bool = False) -> Column:
+    # Plain bigint references: integrity is kept by the services, and deletes cascade there.
+    return Column(name, BigInteger, nullable=nullable, index=index)
+
+
+def _created() -> Column:
+    return Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+accounts = Table(
+    "accounts",
+    metadata,
+    _id(),
+    Column("username", String(64), nullable=False),
+    Column("domain", String(255), nullable=False, server_default=""),  # "" = local
+    Column("display_name", String(255), nullable=False, server_default=""),
+    Column("note", Text, nullable=False, server_default=""),  # HTML
+    Column("note_source", Text, nullable=False, server_default=""),
+    Column("fields", JSON, nullable=False, default=list),  # [{"name", "value"(html), "source"}]
+    Column("locked", Boolean, nullable=False, server_default="0"),
+    Column("bot", Boolean, nullable=False, server_default="0"),
+    Column("discoverable", Boolean, nullable=False, server_default="1"),
+    Column("indexable", Boolean, nullable=False, server_default="1"),
+    Column("hide_collections", Boolean, nullable=False, server_default="0"),
+    Column("avatar_key", String(255)),
+    Column("header_key", String(255)),
+    Column("avatar_remote_url", Text),
+    Column("header_remote_url", Text),
+    Column("uri", Text),
+    Column("url", Text),
+    Column("followers_count", Integer, nullable=False, server_default="0"),
+    Column("following_count", Integer, nullable=False, server_default="0"),
+    Column("statuses_count", Integer, nullable=False, server_default="0"),
+    Column("last_status_at", DateTime(timezone=True)),
+    Column("suspended_at", DateTime(timezone=True)),
+    Column("silenced_at", DateTime(timezone=True)),
+    Column("moved_to_account_id", BigInteger),
+    _created(),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+Index("ix_accounts_username_domain", func.lower(accounts.c.username), accounts.c.domain, unique=True)
+Index("ix_accounts_uri", accounts.c.uri)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),  # = accounts.id
+    Column("email", String(320), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("admin", Boolean, nullable=False, server_default="0"),
+    Column("confirmed", Boolean, nullable=False, server_default="1"),
+    Column("approved", Boolean, nullable=False, server_default="1"),
+    Column("disabled", Boolean, nullable=False, server_default="0"),
+    Column("locale", String(16), nullable=False, server_default="en"),
+    Column("reason", Text),
+    # Posting defaults and reading preferences (GET /api/v1/preferences).
+    Column("preferences", JSON, nullable=False, default=dict),
+    _created(),
+)
+
+apps = Table(
+    "apps",
+    metadata,
+    _id(),
+    Column("name", String(255), nullable=False),
+    Column("website", Text),
+    Column("redirect_uris", Text, nullable=False),  # newline-separated
+    Column("scopes", String(512), nullable=False, server_default="read"),
+    Column("client_id", String(64), nullable=False, unique=True),
+    Column("client_secret", String(64), nullable=False),
+    _created(),
+)
+
+oauth_codes = Table(
+    "oauth_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    _ref("app_id"),
+    _ref("user_id"),
+    Column("redirect_uri", Text, nullable=False),
+    Column("scopes", String(512), nullable=False),
+    Column("code_challenge", String(128)),
+    Column("code_challenge_method", String(16)),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    _id(),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 hex of the bearer
+    Column("refresh_hash", String(64), unique=True),
+    _ref("app_id", nullable=True, index=True),
+    _ref("user_id", nullable=True, index=True),  # null: client_credentials (app-only)
+    Column("scopes", String(512), nullable=False),
+    _created(),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("last_used_at", DateTime(timezone=True)),
+)
+
+statuses = Table(
+    "statuses",
+    metadata,
+    _id(),
+    _ref("account_id"),
+    Column("uri", Text),
+    Column("url", Text),
+    Column("local", Boolean, nullable=False, server_default="1"),
+    _ref("in_reply_to_id", nullable=True, index=True),
+    _ref("in_reply_to_account_id", nullable=True),
+    _ref("reblog_of_id", nullable=True, index=True),
+    _ref("quote_of_id", nullable=True, index=True),
+    Column("quote_state", String(16)),  # pending | accepted | rejected | revoked
+    Column("quote_approval_policy", String(16), nullable=False, server_default="public"),
+    Column("text", Text, nullable=False, server_default=""),  # source as typed
+    Column("content", Text, nullable=False, server_default=""),  # rendered HTML
+    Column("spoiler_text", Text, nullable=False, server_default=""),
+    Column("sensitive", Boolean, nullable=False, server_default="0"),
+    Column("visibility", SmallInteger, nullable=False, server_default="0"),
+    Column("language", String(16)),
+    _ref("application_id", nullable=True),
+    _ref("poll_id", nullable=True),
+    Column("replies_count", Integer, nullable=False, server_default="0"),
+    Column("reblogs_count", Integer, nullable=False, server_default="0"),
+    Column("favourites_count", Integer, nullable=False, server_default="0"),
+    Column("quotes_count", Integer, nullable=False, server_default="0"),
+    _created(),
+    Column("edited_at", DateTime(timezone=True)),
+)
+Index("ix_statuses_account_id_id", statuses.c.account_id, statuses.c.id)
+Index("ix_statuses_public", statuses.c.visibility, statuses.c.local, statuses.c.id)
+Index("ix_statuses_uri", statuses.c.uri)
+
+status_edits = Table(
+    "status_edits",
+    metadata,
+    _id(),
+    _ref("status_id", index=True),
+    _ref("account_id"),
+    Column("text", Text, nullable=False, server_default=""),
+    Column("content", Text, nullable=False, server_default=""),
+    Column("spoiler_text", Text, nullable=False, server_default=""),
+    Column("sensitive", Boolean, nullable=False, server_default="0"),
+    Column("media_ids", JSON, nullable=False, default=list),
+    Column("poll_options", JSON),
+    _created(),
+)
+
+mentions = Table(
+    "mentions",
+    metadata,
+    _ref("status_id"),
+    _ref("account_id", index=True),
+    Column("silent", Boolean, nullable=False, server_default="0"),
+    PrimaryKeyConstraint("status_id", "account_id"),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    _id(),
+    Column("name", String(128), nullable=False, unique=True),  # lower case
+    Column("display_name", String(128), nullable=False),
+    _created(),
+)
+
+status_tags = Table(
+    "status_tags",
+    metadata,
+    _ref("status_id"),
+    _ref("tag_id"),
+    PrimaryKeyConstraint("status_id", "tag_id"),
+)
+Index("ix_status_tags_tag_status", status_tags.c.tag_id, status_tags.c.status_id)
+
+media_attachments = Table(
+    "media_attachments",
+    metadata,
+    _id(),
+    _ref("account_id", index=True),
+    _ref("status_id", nullable=True, index=True),
+    Column("type", String(16), nullable=False, server_default="image"),
+    Column("file_key", String(255)),
+    Column("thumbnail_key", String(255)),
+    Column("remote_url", Text),
+    Column("description", Text),
+    Column("blurhash", String(64)),
+    Column("focus_x", Integer, nullable=False, server_default="0"),  # x1000, -1000..1000
+    Column("focus_y", Integer, nullable=False, server_default="0"),
+    Column("meta", JSON, nullable=False, default=dict),
+    Column("position", SmallInteger, nullable=False, server_default="0"),
+    _created(),
+)
+
+polls = Table(
+    "polls",
+    metadata,
+    _id(),
+    _ref("status_id", index=True),
+    _ref("account_id"),
+    Column("options", JSON, nullable=False),  # list of titles
+    Column("votes", JSON, nullable=False),  # list of counts, same order
+    Column("multiple", Boolean, nullable=False, server_default="0"),
+    Column("hide_totals", Boolean, nullable=False, server_default="0"),
+    Column("votes_count", Integer, nullable=False, server_default="0"),
+    Column("voters_count", Integer, nullable=False, server_default="0"),
+    Column("expires_at", DateTime(timezone=True)),
+    _created(),
+)
+
+poll_votes = Table(
+    "poll_votes",
+    metadata,
+    _id(),
+    _ref("poll_id"),
+    _ref("account_id"),
+    Column("choice", SmallInteger, nullable=False),
+    UniqueConstraint("poll_id", "account_id", "choice", name="uq_poll_votes_choice"),
+)
+
+favourites = Table(
+    "favourites",
+    metadata,
+    _id(),
+    _ref("account_id"),
+    _ref("status_id", index=True),
+    UniqueConstraint("account_id", "status_id", name="uq_favourites_account_status"),
+)
+
+bookmarks = Table(
+    "bookmarks",
+    metadata,
+    _id(),
+    _ref("account_id"),
+    _ref("status_id", index=True),
+    UniqueConstraint("account_id", "status_id", name="uq_bookmarks_account_status"),
+)
+
+pins = Table(
+    "pins",
+    metadata,
+    _id(),
+    _ref("account_id"),
+    _ref("status_id", index=True),
+    UniqueConstraint("account_id", "status_id", name="uq_pins_account_status"),
+)
+
+follows = Table(
+    "follows",
+    metadata,
+    _id(),
+    _ref("account_id"),
+    _ref("target_account_id", index=True),
+    Column("show_reblogs", Boolean, nullable=False, server_default="1"),
+    Column("notify", Boolean, nullable=False, server_default="0"),
+    Column("languages", JSON),
+    Column("uri", Text),
+    _created(),
+    UniqueConstraint("account_id", "target_account_id", name="uq_follows_pair"),
+)
+
+follow_requests = Table(
+    "follow_requests",
+    metadata,
+    _id(),
+    _ref("account_id"),
+    _ref("target_account_id", index=True),
+    Column("show_reblogs", Boolean, nullable=False, server_default="1"),
+    Column("notify", Boolean, nullable=False, server_default="0"),
+    Column("languages", JSON),
+    Column("uri", Text),
+    _created(),
+    UniqueConstraint("account_id", "target_account_id", name="uq_follow_requests_pair"),
+)
+
+blocks = Table(
+    "blocks",
+    metadata,
+    _id(),
+    _ref("account_id"),
+    _ref("target_account_id", index=True),
+    _created(),
+    UniqueConstraint("account_id", "target_account_id", name="uq_blocks_pair"),
+)
+
+mutes = Table(
+    "mutes",
+    metadata,
+    _id(),
+    _ref("account_id"),
+    _ref("target_account_id", index=True),
+    Column("hide_notifications", Boolean, nullable=False, server_default="1"),
+    Column("expires_at", DateTime(timezone=True)),
+    _created(),
+    UniqueConstraint("account_id", "target_account_id", name="uq_mutes_pair"),
+)
+
+account_notes = Table(
+    "account_notes",
+    metadata,
+    _ref("account_id"),
+    _ref("target_account_id"),
+    Column("comment", Text, nullable=False),
+    PrimaryKeyConstraint("account_id", "target_account_id"),
+)
+
+lists = Table(
+    "lists",
+    metadata,
+    _id(),
+    _ref("account_id", index=True),
+    Column("title", String(255), nullable=False),
+    Column("replies_policy", String(16), nullable=False, server_default="list"),
+    Column("exclusive", Boolean, nullable=False, server_default="0"),
+    _created(),
+)
+
+list_accounts = Table(
+    "list_accounts",
+    metadata,
+    _ref("list_id"),
+    _ref("account_id", index=True),
+    PrimaryKeyConstraint("list_id", "account_id"),
+)
+
+filters = Table(
+    "filters",
+    metadata,
+    _id(),
+    _ref("account_id", index=True),
+    Column("title", String(255), nullable=False),
+    Column("context", JSON, nullable=False),  # ["home", "notifications", "public", "thread", "account"]
+    Column("action", String(8), nullable=False, server_default="warn"),  # warn | hide | blur
+    Column("expires_at", DateTime(timezone=True)),
+    _created(),
+)
+
+filter_keywords = Table(
+    "filter_keywords",
+    metadata,
+    _id(),
+    _ref("filter_id", index=True),
+    Column("keyword", String(255), nullable=False),
+    Column("whole_word", Boolean, nullable=False, server_default="1"),
+)
+
+filter_statuses = Table(
+    "filter_statuses",
+    metadata,
+    _id(),
+    _ref("filter_id", index=True),
+    _ref("status_id"),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    _id(),
+    _ref("account_id"),  # recipient
+    _ref("from_account_id"),
+    Column("type", String(32), nullable=False),
+    _ref("status_id", nullable=True),
+    Column("group_key", String(64)),
+    _created(),
+)
+Index("ix_notifications_account_id_id", notifications.c.account_id, notifications.c.id)
+
+markers = Table(
+    "markers",
+    metadata,
+    _ref("account_id"),
+    Column("timeline", String(16), nullable=False),
+    Column("last_read_id", BigInteger, nullable=False),
+    Column("version", Integer, nullable=False, server_default="0"),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("account_id", "timeline"),
+)
+
+home_feed = Table(
+    "home_feed",
+    metadata,
+    _ref("account_id"),
+    _ref("status_id"),
+    PrimaryKeyConstraint("account_id", "status_id"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    _ref("account_id"),
+    Column("key", String(255), nullable=False),
+    _ref("status_id"),
+    _created(),
+    PrimaryKeyConstraint("account_id", "key"),
+)
+
+scheduled_statuses = Table(
+    "scheduled_statuses",
+    metadata,
+    _id(),
+    _ref("account_id", index=True),
+    Column("scheduled_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("params", JSON, nullable=False),
+    _ref("application_id", nullable=True),
+)
+
+custom_emojis = Table(
+    "custom_emojis",
+    metadata,
+    _id(),
+    Column("shortcode", String(128), nullable=False),
+    Column("domain", String(255), nullable=False, server_default=""),
+    Column("image_key", String(255)),
+    Column("remote_url", Text),
+    Column("visible_in_picker", Boolean, nullable=False, server_default="1"),
+    Column("category", String(64)),
+    UniqueConstraint("shortcode", "domain", name="uq_custom_emojis_shortcode_domain"),
+)

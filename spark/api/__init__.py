@@ -1,0 +1,1 @@
+"""HTTP edge: parse, call one service, present."""

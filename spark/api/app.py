@@ -1,0 +1,53 @@
+"""create_app: the Starlette application with every route."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from spark.adapters.ratelimit_memory import MemoryRateLimiter
+from spark.api import oauth
+from spark.api.mastodon import accounts, apps, instance
+from spark.api.responses import http_error_handler, json_response, server_error_handler, spark_error_handler
+from spark.config import Settings, load_settings
+from spark.domain.errors import SparkError
+from spark.runtime import Runtime
+
+STATIC = Path(__file__).parent / "web" / "static"
+API_MODULES = [instance, apps, accounts]
+
+
+async def health(_request):
+    return json_response("OK")
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or load_settings()
+    runtime = Runtime.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        yield
+        await runtime.close()
+
+    routes = [Route("/health", health), *oauth.routes]
+    for module in API_MODULES:
+        routes.extend(module.routes)
+    routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
+    routes.append(Mount("/media", StaticFiles(directory=settings.media_dir, check_dir=False), name="media"))
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={SparkError: spark_error_handler, HTTPException: http_error_handler,
+                            500: server_error_handler},
+    )
+    app.state.runtime = runtime
+    app.state.rate_limiter = MemoryRateLimiter()
+    return app

@@ -1,0 +1,1 @@
+"""Mastodon client API, one module per resource."""

@@ -1,0 +1,115 @@
+"""The `spark` command: serve, worker, migrate, users, token."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import typer
+
+from spark.config import load_settings
+
+cli = typer.Typer(no_args_is_help=True, add_completion=False, help="Spark microblogging server")
+users_cli = typer.Typer(no_args_is_help=True, help="Manage local users")
+cli.add_typer(users_cli, name="users")
+
+
+@cli.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    from spark.adapters.db.migrate import upgrade
+
+    settings = load_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.effective_database_url)
+    typer.echo(f"database ready: {_redacted(settings.effective_database_url)}")
+
+
+@cli.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+          log_level: str = typer.Option("info", help="uvicorn log level")) -> None:
+    """Serve the API (and, later, the web app) over HTTP."""
+    import uvicorn
+
+    settings = load_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.effective_secret_key  # noqa: B018 - create it once, before workers race for it
+    typer.echo(f"Spark is serving {settings.base_url} on http://{host}:{port}")
+    typer.echo("Create the first admin with:  .venv/bin/spark users create NAME --email E --password P --admin")
+    uvicorn.run("spark.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                loop="uvloop", http="httptools", log_level=log_level, access_log=False,
+                proxy_headers=False)
+
+
+@cli.command()
+def worker() -> None:
+    """Run background jobs (scheduled posts today; deliveries and fan-out as they arrive)."""
+    from spark.services.scheduler import run_forever
+
+    asyncio.run(run_forever(load_settings()))
+
+
+@users_cli.command("create")
+def users_create(name: str, email: str = typer.Option(...), password: str = typer.Option(...),
+                 admin: bool = typer.Option(False, "--admin")) -> None:
+    """Create a local user."""
+    from spark.domain.errors import SparkError
+    from spark.runtime import Runtime
+    from spark.services.accounts import create_local_account
+
+    async def run() -> int:
+        rt = Runtime.from_settings(load_settings())
+        try:
+            return await create_local_account(rt, username=name, email=email, password=password, admin=admin)
+        finally:
+            await rt.close()
+
+    try:
+        account_id = asyncio.run(run())
+    except SparkError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"created @{name} (id {account_id}){' as admin' if admin else ''}")
+
+
+@cli.command()
+def token(name: str, scopes: str = typer.Option("read write follow push", "--scopes")) -> None:
+    """Print a new access token for a local user (for scripts)."""
+    from spark.domain import scopes as scope_rules
+    from spark.domain.errors import SparkError
+    from spark.runtime import Runtime
+    from spark.services.accounts import find_by_acct
+    from spark.services.tokens import issue
+
+    async def run() -> str:
+        rt = Runtime.from_settings(load_settings())
+        try:
+            account = await find_by_acct(rt, name)
+            if account.domain:
+                raise SystemExit("error: not a local account")
+            issued = await issue(rt, user_id=account.id, app_id=None, scopes=scope_rules.parse(scopes),
+                                 with_refresh=False)
+            return issued.access_token
+        finally:
+            await rt.close()
+
+    try:
+        typer.echo(asyncio.run(run()))
+    except SparkError as exc:
+        typer.echo(f"error: {exc.message} ({name})", err=True)
+        raise typer.Exit(1) from None
+
+
+def _redacted(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def main() -> None:
+    cli(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""One Settings object, read from SPARK_* environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SPARK_", extra="ignore")
+
+    domain: str = "localhost:8000"
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: str | None = None
+    registrations: str = "open"  # open | approval | closed
+    require_email_confirmation: bool = False
+    https: bool | None = None
+    federation_allow_private: bool = False
+    authorized_fetch: bool = False
+    instance_title: str = "Spark"
+    instance_description: str = "A Spark server: short public posts and conversations, federated."
+    contact_email: str = ""
+
+    # Limits (Mastodon's defaults); all are published in instance `configuration`.
+    max_status_chars: int = 500
+    max_media_attachments: int = 4
+    max_image_bytes: int = 16 * 1024 * 1024
+    max_image_pixels: int = 8_294_400  # 3840x2160, as Mastodon
+    max_poll_options: int = 4
+    max_poll_option_chars: int = 50
+    min_poll_expiration: int = 300
+    max_poll_expiration: int = 2_629_746
+    max_display_name_chars: int = 30
+    max_note_chars: int = 500
+    max_fields: int = 4
+    max_field_chars: int = 255
+
+    # Rate limits, as Mastodon: (requests, period in seconds).
+    rate_limits_enabled: bool = True
+    rate_limit_exempt_loopback: bool = True
+    rate_limit_api: int = 300
+    rate_limit_api_period: int = 300
+    rate_limit_signups: int = 5
+    rate_limit_signups_period: int = 1800
+    rate_limit_logins: int = 25
+    rate_limit_logins_period: int = 300
+    rate_limit_media: int = 30
+    rate_limit_media_period: int = 1800
+    rate_limit_deletes: int = 30
+    rate_limit_deletes_period: int = 1800
+
+    @property
+    def scheme(self) -> str:
+        use_https = self.https
+        if use_https is None:
+            host = self.domain.split(":")[0]
+            use_https = host not in ("localhost", "127.0.0.1", "::1", "[::1]")
+        return "https" if use_https else "http"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.scheme}://{self.domain}"
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return normalize_database_url(self.database_url)
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'spark.sqlite3').resolve()}"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @cached_property
+    def effective_secret_key(self) -> str:
+        """The configured secret, or one generated once into the data dir."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept plain postgresql:// and sqlite:// URLs and pick the async drivers."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        return "postgresql+asyncpg://" + url[len("postgresql://") :]
+    if url.startswith("sqlite://") and not url.startswith("sqlite+"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+    return url
+
+
+def load_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Pure rules of Spark: no I/O, no frameworks."""

@@ -1,0 +1,92 @@
+"""Access tokens: stored only as SHA-256 hashes, looked up on every request."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+
+from spark.adapters.db import schema as t
+from spark.domain.ids import new_id
+from spark.runtime import Runtime
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Who a bearer token speaks for."""
+
+    token_id: int
+    user_id: int | None  # None for an app-only (client_credentials) token
+    app_id: int | None
+    scopes: frozenset[str]
+    admin: bool = False
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    refresh_token: str | None
+    scopes: frozenset[str]
+    created_at: datetime
+
+
+async def issue(rt: Runtime, *, user_id: int | None, app_id: int | None, scopes: frozenset[str],
+                with_refresh: bool = True, conn=None) -> IssuedToken:
+    access = secrets.token_urlsafe(32)
+    refresh = secrets.token_urlsafe(32) if with_refresh else None
+    now = datetime.now(UTC)
+    values = dict(id=new_id(), token_hash=digest(access), refresh_hash=digest(refresh) if refresh else None,
+                  app_id=app_id, user_id=user_id, scopes=" ".join(sorted(scopes)), created_at=now)
+    if conn is not None:
+        await conn.execute(t.tokens.insert().values(**values))
+    else:
+        async with rt.db.write() as c:
+            await c.execute(t.tokens.insert().values(**values))
+    return IssuedToken(access, refresh, scopes, now)
+
+
+
+
+def _lookup_query(token_hash: str):
+    return (
+        select(t.tokens.c.id, t.tokens.c.user_id, t.tokens.c.app_id, t.tokens.c.scopes, t.tokens.c.expires_at,
+               t.users.c.disabled, t.users.c.admin, t.accounts.c.suspended_at)
+        .select_from(t.tokens.outerjoin(t.users, t.users.c.id == t.tokens.c.user_id)
+                     .outerjoin(t.accounts, t.accounts.c.id == t.tokens.c.user_id))
+        .where(t.tokens.c.token_hash == token_hash, t.tokens.c.revoked_at.is_(None))
+    )
+
+
+async def resolve(rt: Runtime, bearer: str) -> Grant | None:
+    """The grant behind a bearer token, or None if unknown, revoked, expired or its user is barred."""
+    async with rt.db.read() as conn:
+        row = (await conn.execute(_lookup_query(digest(bearer)))).first()
+    if row is None:
+        return None
+    if row.expires_at is not None and _aware(row.expires_at) < datetime.now(UTC):
+        return None
+    if row.user_id is not None and (row.disabled or row.suspended_at is not None):
+        return None
+    return Grant(row.id, row.user_id, row.app_id, frozenset(row.scopes.split()), bool(row.admin))
+
+
+async def revoke(rt: Runtime, *, token: str, app_id: int | None = None) -> None:
+    """Revoke by access or refresh token; unknown tokens are ignored (RFC 7009)."""
+    hashed = digest(token)
+    async with rt.db.write() as conn:
+        for column in (t.tokens.c.token_hash, t.tokens.c.refresh_hash):
+            query = update(t.tokens).where(column == hashed, t.tokens.c.revoked_at.is_(None))
+            if app_id is not None:
+                query = query.where(t.tokens.c.app_id == app_id)
+            await conn.execute(query.values(revoked_at=datetime.now(UTC)))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
