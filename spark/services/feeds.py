@@ -1,0 +1,66 @@
+"""Home feeds: fan-out on write into `home_feed` rows, merged and unmerged on follow/unfollow.
+
+Fan-out runs as one INSERT … SELECT inside the posting transaction, which stays fast for
+ordinary follower counts; the streaming/scale-out work moves it to workers with a celebrity
+threshold.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, delete, insert, literal, select
+
+from spark.adapters.db import schema as t
+from spark.domain.visibility import Visibility
+
+MERGE_ON_FOLLOW = 40  # recent posts of a newly followed account pulled into the home feed
+
+
+async def _insert_ignore(conn, rows_select) -> None:
+    stmt = insert(t.home_feed).from_select(["account_id", "status_id"], rows_select)
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt = pg_insert(t.home_feed).from_select(["account_id", "status_id"], rows_select).on_conflict_do_nothing()
+    else:
+        stmt = stmt.prefix_with("OR IGNORE")
+    await conn.execute(stmt)
+
+
+async def fan_out(conn, *, status_id: int, author_id: int, visibility: int, is_reblog: bool,
+                  mentioned_ids: list[int]) -> None:
+    """Put a new post on its author's and its local audience's home feeds."""
+    await _insert_ignore(conn, select(literal(author_id), literal(status_id)))
+    if visibility != Visibility.DIRECT:
+        followers = (
+            select(t.follows.c.account_id, literal(status_id))
+            .join(t.accounts, t.accounts.c.id == t.follows.c.account_id)
+            .where(t.follows.c.target_account_id == author_id, t.accounts.c.domain == "")
+        )
+        if is_reblog:
+            followers = followers.where(t.follows.c.show_reblogs.is_(True))
+        await _insert_ignore(conn, followers)
+    elif mentioned_ids:
+        await _insert_ignore(conn, select(t.accounts.c.id, literal(status_id)).where(
+            t.accounts.c.id.in_(mentioned_ids), t.accounts.c.domain == ""))
+
+
+async def merge_account(conn, *, follower_id: int, target_id: int, limit: int = MERGE_ON_FOLLOW) -> None:
+    """After a follow: pull the target's recent non-direct posts into the follower's feed."""
+    recent = (
+        select(literal(follower_id), t.statuses.c.id)
+        .where(t.statuses.c.account_id == target_id, t.statuses.c.visibility < int(Visibility.DIRECT))
+        .order_by(t.statuses.c.id.desc()).limit(limit)
+    )
+    await _insert_ignore(conn, recent)
+
+
+async def unmerge_account(conn, *, follower_id: int, target_id: int) -> None:
+    """After an unfollow, block or mute: drop the target's posts and reposts from the feed."""
+    authored = select(t.statuses.c.id).where(t.statuses.c.account_id == target_id)
+    await conn.execute(delete(t.home_feed).where(and_(
+        t.home_feed.c.account_id == follower_id, t.home_feed.c.status_id.in_(authored))))
+
+
+async def remove_status(conn, status_ids: list[int]) -> None:
+    if status_ids:
+        await conn.execute(delete(t.home_feed).where(t.home_feed.c.status_id.in_(status_ids)))
