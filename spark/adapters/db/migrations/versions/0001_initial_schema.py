@@ -2,11 +2,11 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 15:48:07.283275
 """
 
 import sqlalchemy as sa
 from alembic import op
+
 
 revision = "0001"
 down_revision = None
@@ -54,6 +54,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.create_index('ix_accounts_uri', ['uri'], unique=False)
+
     # Usernames are unique per domain regardless of case (autogenerate cannot see expression indexes).
     op.create_index('ix_accounts_username_domain', 'accounts', [sa.text('lower(username)'), 'domain'], unique=True)
 
