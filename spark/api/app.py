@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -12,14 +13,15 @@ from starlette.staticfiles import StaticFiles
 
 from spark.adapters.ratelimit_memory import MemoryRateLimiter
 from spark.api import oauth
-from spark.api.mastodon import accounts, apps, instance
+from spark.api.mastodon import accounts, apps, instance, scheduled_statuses, statuses, timelines
 from spark.api.responses import http_error_handler, json_response, server_error_handler, spark_error_handler
 from spark.config import Settings, load_settings
 from spark.domain.errors import SparkError
 from spark.runtime import Runtime
+from spark.services.scheduler import run_periodically
 
 STATIC = Path(__file__).parent / "web" / "static"
-API_MODULES = [instance, apps, accounts]
+API_MODULES = [instance, apps, timelines, accounts, statuses, scheduled_statuses]
 
 
 async def health(_request):
@@ -32,7 +34,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app):
+        # The embedded worker: scheduled posts are published by `spark serve` itself by default.
+        task = asyncio.create_task(run_periodically(runtime))
         yield
+        task.cancel()
         await runtime.close()
 
     routes = [Route("/health", health), *oauth.routes]

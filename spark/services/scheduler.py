@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from spark.config import Settings
+
+logger = logging.getLogger(__name__)
 
 
 async def run_forever(settings: Settings, interval: float = 5.0) -> None:
@@ -12,13 +15,23 @@ async def run_forever(settings: Settings, interval: float = 5.0) -> None:
 
     rt = Runtime.from_settings(settings)
     try:
-        while True:
-            await run_due(rt)
-            await asyncio.sleep(interval)
+        await run_periodically(rt, interval)
     finally:
         await rt.close()
 
 
+async def run_periodically(rt, interval: float = 5.0) -> None:
+    """Run due work forever; one failing round is logged and the next one still runs."""
+    while True:
+        try:
+            await run_due(rt)
+        except Exception:  # noqa: BLE001 - keep the loop alive, report the error
+            logger.exception("scheduled work failed")
+        await asyncio.sleep(interval)
+
+
 async def run_due(rt) -> int:
     """Publish scheduled posts whose time has come; returns how many."""
-    return 0
+    from spark.services.scheduled import publish_due
+
+    return await publish_due(rt)

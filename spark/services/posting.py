@@ -1,0 +1,298 @@
+"""Writing posts: publish (with replies, mentions, tags, media, polls, quotes), edit and delete."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from spark.adapters.db import schema as t
+from spark.domain import text as text_rules
+from spark.domain.errors import Invalid, NotFound
+from spark.domain.ids import new_id
+from spark.domain.posts import Draft, Limits, quote_allowed, validate
+from spark.domain.visibility import Visibility
+from spark.runtime import Runtime
+from spark.services import feeds, notifications
+from spark.services.statuses import get_row, visible_row
+
+
+def limits(rt: Runtime) -> Limits:
+    s = rt.settings
+    return Limits(max_chars=s.max_status_chars, max_media=s.max_media_attachments,
+                  max_poll_options=s.max_poll_options, max_poll_option_chars=s.max_poll_option_chars,
+                  min_poll_expiration=s.min_poll_expiration, max_poll_expiration=s.max_poll_expiration)
+
+
+async def _local_accounts_by_username(conn, usernames: list[str]) -> dict[str, object]:
+    if not usernames:
+        return {}
+    rows = (await conn.execute(select(t.accounts).where(
+        func.lower(t.accounts.c.username).in_([u.lower() for u in usernames]), t.accounts.c.domain == ""))).all()
+    return {row.username.lower(): row for row in rows}
+
+
+async def render_text(rt: Runtime, conn, text: str) -> tuple[str, list, list[str]]:
+    """HTML for a post's text, with the local accounts it mentions and its hashtags."""
+    parsed = text_rules.parse(text)
+    own_domain = rt.settings.domain.lower()
+    local_names = [m.username for m in parsed.mentions if m.domain in (None, own_domain)]
+    known = await _local_accounts_by_username(conn, local_names)
+
+    def mention_url(mention):
+        if mention.domain not in (None, own_domain):
+            return None
+        row = known.get(mention.username.lower())
+        return (row.url or rt.url(f"/@{row.username}")) if row else None
+
+    html = text_rules.render(text, mention_url=mention_url, tag_url=lambda name: rt.url(f"/tags/{name}"))
+    mentioned = list({row.id: row for m in parsed.mentions if m.domain in (None, own_domain)
+                      for row in [known.get(m.username.lower())] if row}.values())
+    return html, mentioned, parsed.tags
+
+
+async def _tag_ids(conn, names: list[str]) -> list[int]:
+    ids = []
+    for name in names[:50]:
+        lower = name.lower()
+        existing = await conn.scalar(select(t.tags.c.id).where(t.tags.c.name == lower))
+        if existing is None:
+            existing = new_id()
+            await conn.execute(t.tags.insert().values(id=existing, name=lower, display_name=name,
+                                                      created_at=datetime.now(UTC)))
+        ids.append(existing)
+    return ids
+
+
+async def _attach_media(conn, author_id: int, status_id: int, media_ids: list[int]) -> None:
+    if not media_ids:
+        return
+    rows = (await conn.execute(select(t.media_attachments).where(t.media_attachments.c.id.in_(media_ids)))).all()
+    by_id = {r.id: r for r in rows}
+    for position, media_id in enumerate(media_ids):
+        row = by_id.get(media_id)
+        if row is None or row.account_id != author_id or row.status_id not in (None, status_id):
+            raise Invalid("Validation failed: Media attachments are invalid (unknown or already attached)")
+        await conn.execute(update(t.media_attachments).where(t.media_attachments.c.id == media_id)
+                           .values(status_id=status_id, position=position))
+
+
+async def _follows(conn, follower: int, target: int) -> bool:
+    return bool(await conn.scalar(select(func.count()).select_from(t.follows).where(
+        t.follows.c.account_id == follower, t.follows.c.target_account_id == target)))
+
+
+async def publish(rt: Runtime, author_id: int, draft: Draft, *, application_id: int | None = None,
+                  idempotency_key: str | None = None) -> int:
+    """Create a post and everything it causes (counters, notifications, fan-out); returns its id."""
+    validate(draft, limits(rt))
+    try:
+        async with rt.db.write() as conn:
+            if idempotency_key:
+                earlier = await conn.scalar(select(t.idempotency_keys.c.status_id).where(
+                    t.idempotency_keys.c.account_id == author_id, t.idempotency_keys.c.key == idempotency_key))
+                if earlier is not None and await get_row(conn, earlier) is not None:
+                    return earlier
+            status_id = await _insert_post(rt, conn, author_id, draft, application_id)
+            if idempotency_key:
+                await conn.execute(delete(t.idempotency_keys).where(
+                    t.idempotency_keys.c.account_id == author_id, t.idempotency_keys.c.key == idempotency_key))
+                await conn.execute(t.idempotency_keys.insert().values(
+                    account_id=author_id, key=idempotency_key, status_id=status_id, created_at=datetime.now(UTC)))
+            return status_id
+    except IntegrityError:
+        raise Invalid("Validation failed: the post conflicts with stored data") from None
+
+
+async def _insert_post(rt: Runtime, conn, author_id: int, draft: Draft, application_id: int | None) -> int:
+    now = datetime.now(UTC)
+    status_id = new_id()
+    author = (await conn.execute(select(t.accounts).where(t.accounts.c.id == author_id))).first()
+    parent = None
+    if draft.in_reply_to_id is not None:
+        parent = await visible_row(conn, draft.in_reply_to_id, author_id)
+        if parent.reblog_of_id:
+            raise Invalid("Validation failed: cannot reply to a repost")
+    quoted = None
+    if draft.quoted_status_id is not None:
+        quoted = await visible_row(conn, draft.quoted_status_id, author_id)
+        if quoted.reblog_of_id:
+            quoted = await visible_row(conn, quoted.reblog_of_id, author_id)
+        if Visibility(quoted.visibility) > Visibility.UNLISTED and quoted.account_id != author_id:
+            raise Invalid("Validation failed: Quoted status is not visible to everyone")
+        if not quote_allowed(quoted.quote_approval_policy, quoter_id=author_id, author_id=quoted.account_id,
+                             quoter_follows_author=await _follows(conn, author_id, quoted.account_id)):
+            raise Invalid("Validation failed: Quoting this post is not allowed by its author")
+
+    html, mentioned, tags = await render_text(rt, conn, draft.text)
+    poll_id = new_id() if draft.poll else None
+    await conn.execute(t.statuses.insert().values(
+        id=status_id, account_id=author_id, local=True,
+        uri=rt.url(f"/users/{author.username}/statuses/{status_id}"), url=rt.url(f"/@{author.username}/{status_id}"),
+        in_reply_to_id=parent.id if parent else None, in_reply_to_account_id=parent.account_id if parent else None,
+        quote_of_id=quoted.id if quoted else None, quote_state="accepted" if quoted else None,
+        quote_approval_policy=draft.quote_approval_policy, text=draft.text, content=html,
+        spoiler_text=draft.spoiler_text, sensitive=draft.sensitive or bool(draft.spoiler_text),
+        visibility=int(draft.visibility), language=draft.language, application_id=application_id,
+        poll_id=poll_id, created_at=now))
+    await _attach_media(conn, author_id, status_id, draft.media_ids)
+    if draft.poll:
+        await conn.execute(t.polls.insert().values(
+            id=poll_id, status_id=status_id, account_id=author_id, options=draft.poll.options,
+            votes=[0] * len(draft.poll.options), multiple=draft.poll.multiple, hide_totals=draft.poll.hide_totals,
+            expires_at=now + timedelta(seconds=draft.poll.expires_in), created_at=now))
+    for account in mentioned:
+        await conn.execute(t.mentions.insert().values(status_id=status_id, account_id=account.id))
+    for tag_id in await _tag_ids(conn, tags):
+        await conn.execute(t.status_tags.insert().values(status_id=status_id, tag_id=tag_id))
+    await conn.execute(update(t.accounts).where(t.accounts.c.id == author_id).values(
+        statuses_count=t.accounts.c.statuses_count + 1, last_status_at=now))
+    if parent:
+        await conn.execute(update(t.statuses).where(t.statuses.c.id == parent.id).values(
+            replies_count=t.statuses.c.replies_count + 1))
+    if quoted:
+        await conn.execute(update(t.statuses).where(t.statuses.c.id == quoted.id).values(
+            quotes_count=t.statuses.c.quotes_count + 1))
+        await notifications.notify(conn, recipient_id=quoted.account_id, from_account_id=author_id,
+                                   type="quote", status_id=status_id)
+    for account in mentioned:
+        await notifications.notify(conn, recipient_id=account.id, from_account_id=author_id,
+                                   type="mention", status_id=status_id)
+    if draft.visibility <= Visibility.PRIVATE and not parent:
+        subscribers = (await conn.execute(select(t.follows.c.account_id).where(
+            t.follows.c.target_account_id == author_id, t.follows.c.notify.is_(True)))).scalars().all()
+        for subscriber in subscribers:
+            await notifications.notify(conn, recipient_id=subscriber, from_account_id=author_id,
+                                       type="status", status_id=status_id)
+    await feeds.fan_out(conn, status_id=status_id, author_id=author_id, visibility=int(draft.visibility),
+                        is_reblog=False, mentioned_ids=[a.id for a in mentioned])
+    return status_id
+
+
+async def edit(rt: Runtime, author_id: int, status_id: int | None, draft: Draft,
+               media_attributes: list[dict] | None = None) -> int:
+    """Change a post's text, warning, media or poll, keeping every earlier version."""
+    validate(draft, limits(rt))
+    now = datetime.now(UTC)
+    async with rt.db.write() as conn:
+        row = await get_row(conn, status_id)
+        if row is None or row.account_id != author_id or row.reblog_of_id:
+            raise NotFound()
+        old_media = (await conn.execute(select(t.media_attachments.c.id).where(
+            t.media_attachments.c.status_id == row.id).order_by(t.media_attachments.c.position))).scalars().all()
+        has_edits = await conn.scalar(select(func.count()).select_from(t.status_edits)
+                                      .where(t.status_edits.c.status_id == row.id))
+        old_poll = None
+        if row.poll_id:
+            old_poll = (await conn.execute(select(t.polls).where(t.polls.c.id == row.poll_id))).first()
+        if not has_edits:
+            await conn.execute(t.status_edits.insert().values(
+                id=new_id(at_ms=int((row.created_at or now).timestamp() * 1000)), status_id=row.id,
+                account_id=author_id, text=row.text, content=row.content, spoiler_text=row.spoiler_text,
+                sensitive=row.sensitive, media_ids=list(old_media),
+                poll_options=list(old_poll.options) if old_poll else None, created_at=row.created_at or now))
+        html, mentioned, tags = await render_text(rt, conn, draft.text)
+        for attributes in media_attributes or []:
+            media_id = int(attributes.get("id", -1))
+            if media_id in draft.media_ids:
+                values = {}
+                if "description" in attributes:
+                    values["description"] = str(attributes["description"])[:1500]
+                if values:
+                    await conn.execute(update(t.media_attachments).where(
+                        t.media_attachments.c.id == media_id, t.media_attachments.c.account_id == author_id
+                    ).values(**values))
+        removed = [m for m in old_media if m not in draft.media_ids]
+        if removed:
+            await conn.execute(update(t.media_attachments).where(t.media_attachments.c.id.in_(removed))
+                               .values(status_id=None))
+        await _attach_media(conn, author_id, row.id, draft.media_ids)
+        poll_id = row.poll_id
+        if draft.poll and (old_poll is None or list(old_poll.options) != draft.poll.options
+                           or bool(old_poll.multiple) != draft.poll.multiple):
+            if old_poll:
+                await conn.execute(delete(t.poll_votes).where(t.poll_votes.c.poll_id == old_poll.id))
+                await conn.execute(delete(t.polls).where(t.polls.c.id == old_poll.id))
+            poll_id = new_id()
+            await conn.execute(t.polls.insert().values(
+                id=poll_id, status_id=row.id, account_id=author_id, options=draft.poll.options,
+                votes=[0] * len(draft.poll.options), multiple=draft.poll.multiple,
+                hide_totals=draft.poll.hide_totals, expires_at=now + timedelta(seconds=draft.poll.expires_in),
+                created_at=now))
+        elif not draft.poll and old_poll:
+            await conn.execute(delete(t.poll_votes).where(t.poll_votes.c.poll_id == old_poll.id))
+            await conn.execute(delete(t.polls).where(t.polls.c.id == old_poll.id))
+            poll_id = None
+        await conn.execute(update(t.statuses).where(t.statuses.c.id == row.id).values(
+            text=draft.text, content=html, spoiler_text=draft.spoiler_text,
+            sensitive=draft.sensitive or bool(draft.spoiler_text), language=draft.language or row.language,
+            poll_id=poll_id, edited_at=now))
+        await conn.execute(t.status_edits.insert().values(
+            id=new_id(), status_id=row.id, account_id=author_id, text=draft.text, content=html,
+            spoiler_text=draft.spoiler_text, sensitive=draft.sensitive or bool(draft.spoiler_text),
+            media_ids=list(draft.media_ids), poll_options=draft.poll.options if draft.poll else None, created_at=now))
+        await conn.execute(delete(t.mentions).where(t.mentions.c.status_id == row.id))
+        for account in mentioned:
+            await conn.execute(t.mentions.insert().values(status_id=row.id, account_id=account.id))
+        await conn.execute(delete(t.status_tags).where(t.status_tags.c.status_id == row.id))
+        for tag_id in await _tag_ids(conn, tags):
+            await conn.execute(t.status_tags.insert().values(status_id=row.id, tag_id=tag_id))
+        rebloggers = (await conn.execute(select(t.statuses.c.account_id).where(
+            t.statuses.c.reblog_of_id == row.id))).scalars().all()
+        for account_id in set(rebloggers):
+            await notifications.notify(conn, recipient_id=account_id, from_account_id=author_id,
+                                       type="update", status_id=row.id)
+    return row.id
+
+
+async def delete_status(rt: Runtime, author_id: int, status_id: int | None, *, delete_media: bool = False):
+    """Delete a post with its reposts, interactions and notifications; returns the deleted row."""
+    async with rt.db.write() as conn:
+        row = await get_row(conn, status_id)
+        if row is None or row.account_id != author_id or row.reblog_of_id:
+            raise NotFound()
+        await remove_rows(conn, [row])
+        media_keys = []
+        if delete_media:
+            media = (await conn.execute(select(t.media_attachments).where(
+                t.media_attachments.c.status_id == row.id))).all()
+            media_keys = [k for m in media for k in (m.file_key, m.thumbnail_key) if k]
+            await conn.execute(delete(t.media_attachments).where(t.media_attachments.c.status_id == row.id))
+        else:
+            await conn.execute(update(t.media_attachments).where(t.media_attachments.c.status_id == row.id)
+                               .values(status_id=None))
+    for key in media_keys:
+        rt.media.delete(key)
+    return row
+
+
+async def remove_rows(conn, rows: list) -> None:
+    """Delete statuses (and their reposts) with everything that points at them, fixing counters."""
+    for row in rows:
+        reblogs = (await conn.execute(select(t.statuses).where(t.statuses.c.reblog_of_id == row.id))).all()
+        ids = [row.id] + [r.id for r in reblogs]
+        greatest = func.max if conn.dialect.name == "sqlite" else func.greatest
+        for reblog in reblogs:
+            await conn.execute(update(t.accounts).where(t.accounts.c.id == reblog.account_id).values(
+                statuses_count=greatest(t.accounts.c.statuses_count - 1, 0)))
+        for table in (t.favourites, t.bookmarks, t.pins, t.mentions, t.status_tags):
+            await conn.execute(delete(table).where(table.c.status_id.in_(ids)))
+        await conn.execute(delete(t.notifications).where(t.notifications.c.status_id.in_(ids)))
+        await conn.execute(delete(t.status_edits).where(t.status_edits.c.status_id.in_(ids)))
+        if row.poll_id:
+            await conn.execute(delete(t.poll_votes).where(t.poll_votes.c.poll_id == row.poll_id))
+            await conn.execute(delete(t.polls).where(t.polls.c.id == row.poll_id))
+        await feeds.remove_status(conn, ids)
+        await conn.execute(delete(t.statuses).where(t.statuses.c.id.in_(ids)))
+        await conn.execute(update(t.accounts).where(t.accounts.c.id == row.account_id).values(
+            statuses_count=greatest(t.accounts.c.statuses_count - 1, 0)))
+        if row.in_reply_to_id:
+            await conn.execute(update(t.statuses).where(t.statuses.c.id == row.in_reply_to_id).values(
+                replies_count=greatest(t.statuses.c.replies_count - 1, 0)))
+        if row.reblog_of_id:
+            await conn.execute(update(t.statuses).where(t.statuses.c.id == row.reblog_of_id).values(
+                reblogs_count=greatest(t.statuses.c.reblogs_count - 1, 0)))
+        if row.quote_of_id:
+            await conn.execute(update(t.statuses).where(t.statuses.c.id == row.quote_of_id).values(
+                quotes_count=greatest(t.statuses.c.quotes_count - 1, 0)))

@@ -1,0 +1,175 @@
+"""Timelines: home, public (local/remote), hashtag, list and an account's posts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, exists, or_, select
+
+from spark.adapters.db import schema as t
+from spark.domain.errors import NotFound
+from spark.domain.filters import hides
+from spark.domain.visibility import Visibility
+from spark.runtime import Runtime
+from spark.services.statuses import blocked_between
+from spark.services.views import StatusView, load_filters, load_statuses
+
+
+@dataclass(frozen=True)
+class Page:
+    max_id: int | None = None
+    since_id: int | None = None
+    min_id: int | None = None
+    limit: int = 20
+
+
+def _ranged(query, column, page: Page, fetch: int):
+    if page.max_id is not None:
+        query = query.where(column < page.max_id)
+    if page.since_id is not None:
+        query = query.where(column > page.since_id)
+    if page.min_id is not None:
+        return query.where(column > page.min_id).order_by(column.asc()).limit(fetch), True
+    return query.order_by(column.desc()).limit(fetch), False
+
+
+async def _hidden_accounts(conn, viewer_id: int | None) -> set[int]:
+    """Accounts whose posts the viewer never sees in timelines: blocked, blocking, muted."""
+    if viewer_id is None:
+        return set()
+    blocked = select(t.blocks.c.target_account_id).where(t.blocks.c.account_id == viewer_id)
+    blocking = select(t.blocks.c.account_id).where(t.blocks.c.target_account_id == viewer_id)
+    muted = select(t.mutes.c.target_account_id).where(t.mutes.c.account_id == viewer_id)
+    rows = (await conn.execute(blocked.union(blocking, muted))).scalars().all()
+    return set(rows)
+
+
+async def _page(conn, query, column, page: Page, viewer_id: int | None, context: str) -> list[StatusView]:
+    """Run a timeline query, hydrate, and drop hidden authors and `hide` filters (over-fetching a little)."""
+    hidden = await _hidden_accounts(conn, viewer_id)
+    filters = await load_filters(conn, viewer_id)
+    out: list[StatusView] = []
+    fetch = page.limit + 10 if (hidden or filters) else page.limit
+    cursor = page
+    for _ in range(4):
+        ranged, ascending = _ranged(query, column, cursor, fetch)
+        ids = list((await conn.execute(ranged)).scalars().all())
+        if not ids:
+            break
+        views = await load_statuses(conn, ids, viewer_id, context=context, filters=filters)
+        for view in views:
+            inner = view.reblog or view
+            if view.account.id in hidden or inner.account.id in hidden:
+                continue
+            if view.filtered and hides(view.filtered):
+                continue
+            out.append(view)
+        if len(out) >= page.limit or len(ids) < fetch:
+            break
+        edge = ids[-1]
+        cursor = Page(max_id=None if ascending else edge, since_id=page.since_id,
+                      min_id=edge if ascending else None, limit=page.limit)
+    out = out[: page.limit]
+    if page.min_id is not None:
+        out.reverse()
+    return out
+
+
+async def home(rt: Runtime, viewer_id: int, page: Page) -> list[StatusView]:
+    query = select(t.home_feed.c.status_id).where(t.home_feed.c.account_id == viewer_id)
+    async with rt.db.read() as conn:
+        return await _page(conn, query, t.home_feed.c.status_id, page, viewer_id, "home")
+
+
+def _public_query(*, local: bool, remote: bool, only_media: bool):
+    query = select(t.statuses.c.id).where(
+        t.statuses.c.visibility == int(Visibility.PUBLIC), t.statuses.c.reblog_of_id.is_(None))
+    if local:
+        query = query.where(t.statuses.c.local.is_(True))
+    elif remote:
+        query = query.where(t.statuses.c.local.is_(False))
+    if only_media:
+        query = query.where(exists().where(t.media_attachments.c.status_id == t.statuses.c.id))
+    return query
+
+
+async def public(rt: Runtime, viewer_id: int | None, page: Page, *, local: bool = False, remote: bool = False,
+                 only_media: bool = False) -> list[StatusView]:
+    query = _public_query(local=local, remote=remote, only_media=only_media)
+    async with rt.db.read() as conn:
+        return await _page(conn, query, t.statuses.c.id, page, viewer_id, "public")
+
+
+async def tag(rt: Runtime, viewer_id: int | None, name: str, page: Page, *, local: bool = False,
+              remote: bool = False, only_media: bool = False, any_tags: list[str] = (),
+              all_tags: list[str] = (), none_tags: list[str] = ()) -> list[StatusView]:
+    names = [name.lower(), *[n.lower() for n in any_tags]]
+    query = _public_query(local=local, remote=remote, only_media=only_media).where(exists().where(
+        t.status_tags.c.status_id == t.statuses.c.id,
+        t.status_tags.c.tag_id.in_(select(t.tags.c.id).where(t.tags.c.name.in_(names)))))
+    for required in all_tags:
+        query = query.where(exists().where(
+            t.status_tags.c.status_id == t.statuses.c.id,
+            t.status_tags.c.tag_id.in_(select(t.tags.c.id).where(t.tags.c.name == required.lower()))))
+    if none_tags:
+        query = query.where(~exists().where(
+            t.status_tags.c.status_id == t.statuses.c.id,
+            t.status_tags.c.tag_id.in_(select(t.tags.c.id).where(t.tags.c.name.in_([n.lower() for n in none_tags])))))
+    async with rt.db.read() as conn:
+        return await _page(conn, query, t.statuses.c.id, page, viewer_id, "public")
+
+
+async def list_timeline(rt: Runtime, viewer_id: int, list_id: int | None, page: Page) -> list[StatusView]:
+    async with rt.db.read() as conn:
+        owned = (await conn.execute(select(t.lists).where(t.lists.c.id == list_id,
+                                                           t.lists.c.account_id == viewer_id))).first()
+        if owned is None:
+            raise NotFound()
+        members = select(t.list_accounts.c.account_id).where(t.list_accounts.c.list_id == owned.id)
+        query = select(t.home_feed.c.status_id).join(t.statuses, t.statuses.c.id == t.home_feed.c.status_id).where(
+            t.home_feed.c.account_id == viewer_id, t.statuses.c.account_id.in_(members))
+        if owned.replies_policy == "none":
+            query = query.where(t.statuses.c.in_reply_to_id.is_(None))
+        elif owned.replies_policy == "list":
+            query = query.where(or_(t.statuses.c.in_reply_to_account_id.is_(None),
+                                    t.statuses.c.in_reply_to_account_id.in_(members),
+                                    t.statuses.c.in_reply_to_account_id == t.statuses.c.account_id))
+        return await _page(conn, query, t.home_feed.c.status_id, page, viewer_id, "home")
+
+
+async def account_statuses(rt: Runtime, viewer_id: int | None, account_id: int | None, page: Page, *,
+                           only_media: bool = False, exclude_replies: bool = False, exclude_reblogs: bool = False,
+                           pinned: bool = False, tagged: str | None = None) -> list[StatusView]:
+    async with rt.db.read() as conn:
+        account = (await conn.execute(select(t.accounts).where(t.accounts.c.id == account_id))).first()
+        if account is None:
+            raise NotFound()
+        if account.suspended_at is not None or (
+                viewer_id and viewer_id != account.id and await blocked_between(conn, viewer_id, account.id)):
+            return []
+        allowed = [int(Visibility.PUBLIC), int(Visibility.UNLISTED)]
+        if viewer_id == account.id:
+            allowed += [int(Visibility.PRIVATE), int(Visibility.DIRECT)]
+        elif viewer_id and await conn.scalar(select(exists().where(
+                t.follows.c.account_id == viewer_id, t.follows.c.target_account_id == account.id))):
+            allowed.append(int(Visibility.PRIVATE))
+        visible = t.statuses.c.visibility.in_(allowed)
+        if viewer_id and viewer_id != account.id:
+            visible = or_(visible, and_(t.statuses.c.visibility >= int(Visibility.PRIVATE), exists().where(
+                t.mentions.c.status_id == t.statuses.c.id, t.mentions.c.account_id == viewer_id)))
+        query = select(t.statuses.c.id).where(t.statuses.c.account_id == account.id, visible)
+        if pinned:
+            query = query.where(exists().where(t.pins.c.status_id == t.statuses.c.id,
+                                               t.pins.c.account_id == account.id))
+        if only_media:
+            query = query.where(exists().where(t.media_attachments.c.status_id == t.statuses.c.id))
+        if exclude_replies:
+            query = query.where(or_(t.statuses.c.in_reply_to_id.is_(None),
+                                    t.statuses.c.in_reply_to_account_id == account.id))
+        if exclude_reblogs:
+            query = query.where(t.statuses.c.reblog_of_id.is_(None))
+        if tagged:
+            query = query.where(exists().where(
+                t.status_tags.c.status_id == t.statuses.c.id,
+                t.status_tags.c.tag_id.in_(select(t.tags.c.id).where(t.tags.c.name == tagged.lower()))))
+        return await _page(conn, query, t.statuses.c.id, page, viewer_id, "account")
