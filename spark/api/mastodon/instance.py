@@ -7,6 +7,7 @@ from starlette.routing import Route
 from spark import MASTODON_COMPAT_VERSION, __version__
 from spark.api.auth import endpoint, runtime
 from spark.api.responses import json_response
+from spark.services.instance import stats
 
 VERSION = f"{MASTODON_COMPAT_VERSION} (compatible; Spark {__version__})"
 SUPPORTED_MIME_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
@@ -43,13 +44,14 @@ def _configuration(settings) -> dict:
 async def instance_v2(request, _grant):
     rt = runtime(request)
     s = rt.settings
+    figures = await stats(rt)
     return json_response({
         "domain": s.domain,
         "title": s.instance_title,
         "version": VERSION,
         "source_url": "https://github.com/spark-social/spark",
         "description": s.instance_description,
-        "usage": {"users": {"active_month": 0}},
+        "usage": {"users": {"active_month": figures["active_month"]}},
         "thumbnail": {"url": rt.url("/static/avatar-missing.png")},
         "icon": [],
         "languages": ["en"],
@@ -66,6 +68,7 @@ async def instance_v2(request, _grant):
 async def instance_v1(request, _grant):
     rt = runtime(request)
     s = rt.settings
+    figures = await stats(rt)
     config = _configuration(s)
     return json_response({
         "uri": s.domain,
@@ -75,7 +78,7 @@ async def instance_v1(request, _grant):
         "email": s.contact_email,
         "version": VERSION,
         "urls": {"streaming_api": config["urls"]["streaming"]},
-        "stats": {"user_count": 0, "status_count": 0, "domain_count": 0},
+        "stats": {k: figures[k] for k in ("user_count", "status_count", "domain_count")},
         "thumbnail": rt.url("/static/avatar-missing.png"),
         "languages": ["en"],
         "registrations": s.registrations != "closed",
