@@ -18,7 +18,6 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     secret_key: str | None = None
     registrations: str = "open"  # open | approval | closed
-    require_email_confirmation: bool = False
     https: bool | None = None
     federation_allow_private: bool = False
     authorized_fetch: bool = False

@@ -57,7 +57,7 @@ async def issue(rt: Runtime, *, user_id: int | None, app_id: int | None, scopes:
 def _lookup_query(token_hash: str):
     return (
         select(t.tokens.c.id, t.tokens.c.user_id, t.tokens.c.app_id, t.tokens.c.scopes, t.tokens.c.expires_at,
-               t.users.c.disabled, t.users.c.admin, t.accounts.c.suspended_at)
+               t.users.c.disabled, t.users.c.approved, t.users.c.admin, t.accounts.c.suspended_at)
         .select_from(t.tokens.outerjoin(t.users, t.users.c.id == t.tokens.c.user_id)
                      .outerjoin(t.accounts, t.accounts.c.id == t.tokens.c.user_id))
         .where(t.tokens.c.token_hash == token_hash, t.tokens.c.revoked_at.is_(None))
@@ -72,7 +72,7 @@ async def resolve(rt: Runtime, bearer: str) -> Grant | None:
         return None
     if row.expires_at is not None and _aware(row.expires_at) < datetime.now(UTC):
         return None
-    if row.user_id is not None and (row.disabled or row.suspended_at is not None):
+    if row.user_id is not None and (row.disabled or not row.approved or row.suspended_at is not None):
         return None
     return Grant(row.id, row.user_id, row.app_id, frozenset(row.scopes.split()), bool(row.admin))
 

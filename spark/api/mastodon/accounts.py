@@ -28,8 +28,7 @@ async def register(request, grant):
     account_id = await account_service.create_local_account(
         rt, username=p.str("username", max_length=30), email=p.str("email", max_length=320),
         password=p.str("password", max_length=1000), locale=p.str("locale", "en", max_length=16) or "en",
-        reason=p.str("reason", max_length=1000), approved=not approval,
-        confirmed=not rt.settings.require_email_confirmation)
+        reason=p.str("reason", max_length=1000), approved=not approval)
     scopes = grant.scopes if grant.scopes else scope_rules.parse("read")
     issued = await token_service.issue(rt, user_id=account_id, app_id=grant.app_id, scopes=scopes)
     return json_response({"access_token": issued.access_token, "token_type": "Bearer",
