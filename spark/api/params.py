@@ -160,7 +160,7 @@ class Params:
         return value
 
 
-async def parse(request: Request) -> Params:
+async def parse(request: Request, *, max_file_size: int = MAX_BODY) -> Params:
     """Merge query parameters and the body (form, multipart or JSON) into one Params."""
     data: dict[str, Any] = {}
     for key, value in request.query_params.multi_items():
@@ -183,8 +183,17 @@ async def parse(request: Request) -> Params:
     elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         try:
             form = await request.form(max_files=8, max_fields=1000, max_part_size=MAX_BODY)
+            _check_file_sizes(form, max_file_size)
+        except Invalid:
+            raise
         except Exception as exc:  # malformed multipart bodies
             raise BadRequest(f"Error occurred while parsing request parameters ({exc})") from None
         for key, value in form.multi_items():
             _insert(data, key, value)
     return Params(data)
+
+
+def _check_file_sizes(form, max_file_size: int) -> None:
+    for _, value in form.multi_items():
+        if isinstance(value, UploadFile) and value.size is not None and value.size > max_file_size:
+            raise Invalid(f"Validation failed: File size must be less than {max_file_size // 1048576} MB")
