@@ -13,7 +13,16 @@ from starlette.staticfiles import StaticFiles
 
 from spark.adapters.ratelimit_memory import MemoryRateLimiter
 from spark.api import oauth
-from spark.api.mastodon import accounts, apps, instance, media, scheduled_statuses, statuses, timelines
+from spark.api.mastodon import (
+    accounts,
+    apps,
+    instance,
+    media,
+    relationships,
+    scheduled_statuses,
+    statuses,
+    timelines,
+)
 from spark.api.responses import http_error_handler, json_response, server_error_handler, spark_error_handler
 from spark.config import Settings, load_settings
 from spark.domain.errors import SparkError
@@ -21,7 +30,8 @@ from spark.runtime import Runtime
 from spark.services.scheduler import run_periodically
 
 STATIC = Path(__file__).parent / "web" / "static"
-API_MODULES = [instance, apps, media, timelines, accounts, statuses, scheduled_statuses]
+# Specific paths (/api/v1/accounts/relationships) come before /api/v1/accounts/{id}.
+API_MODULES = [instance, apps, media, relationships, timelines, accounts, statuses, scheduled_statuses]
 
 
 async def health(_request):

@@ -165,9 +165,9 @@ async def parse(request: Request, *, max_file_size: int = MAX_BODY) -> Params:
     data: dict[str, Any] = {}
     for key, value in request.query_params.multi_items():
         _insert(data, key, value)
-    if request.method in ("GET", "HEAD"):
-        return Params(data)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if request.method in ("GET", "HEAD") and not content_type.endswith("json"):
+        return Params(data)  # some clients (Mastodon.py) send JSON bodies even on GET
     if content_type == "application/json" or content_type.endswith("+json"):
         body = await request.body()
         if len(body) > MAX_BODY:

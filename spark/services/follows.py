@@ -1,0 +1,147 @@
+"""Follows and follow requests between accounts, with counters, notifications and feeds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, exists, func, select, update
+
+from spark.adapters.db import schema as t
+from spark.domain.errors import Forbidden, Invalid, NotFound
+from spark.domain.ids import new_id
+from spark.runtime import Runtime
+from spark.services import feeds, notifications
+from spark.services.statuses import blocked_between
+
+
+def _greatest(conn):
+    return func.max if conn.dialect.name == "sqlite" else func.greatest
+
+
+async def _bump(conn, follower_id: int, target_id: int, delta: int) -> None:
+    greatest = _greatest(conn)
+    await conn.execute(update(t.accounts).where(t.accounts.c.id == follower_id).values(
+        following_count=greatest(t.accounts.c.following_count + delta, 0)))
+    await conn.execute(update(t.accounts).where(t.accounts.c.id == target_id).values(
+        followers_count=greatest(t.accounts.c.followers_count + delta, 0)))
+
+
+async def target_account(conn, account_id: int | None):
+    row = (await conn.execute(select(t.accounts).where(t.accounts.c.id == account_id))).first()
+    if row is None or row.suspended_at is not None:
+        raise NotFound()
+    return row
+
+
+async def create_follow(conn, follower_id: int, target_id: int, *, show_reblogs: bool = True, notify: bool = False,
+                        languages: list[str] | None = None) -> None:
+    """Record an accepted follow (idempotent) and everything it causes."""
+    existing = await conn.scalar(select(t.follows.c.id).where(
+        t.follows.c.account_id == follower_id, t.follows.c.target_account_id == target_id))
+    if existing:
+        await conn.execute(update(t.follows).where(t.follows.c.id == existing).values(
+            show_reblogs=show_reblogs, notify=notify, languages=languages))
+        return
+    await conn.execute(t.follows.insert().values(
+        id=new_id(), account_id=follower_id, target_account_id=target_id, show_reblogs=show_reblogs,
+        notify=notify, languages=languages, created_at=datetime.now(UTC)))
+    await _bump(conn, follower_id, target_id, +1)
+    await feeds.merge_account(conn, follower_id=follower_id, target_id=target_id)
+    await notifications.notify(conn, recipient_id=target_id, from_account_id=follower_id, type="follow")
+
+
+async def follow(rt: Runtime, follower_id: int, target_id: int | None, *, reblogs: bool | None = None,
+                 notify: bool | None = None, languages: list[str] | None = None) -> None:
+    """Follow an account, or ask to when it is locked."""
+    async with rt.db.write() as conn:
+        target = await target_account(conn, target_id)
+        if target.id == follower_id:
+            raise Forbidden("You cannot follow yourself")
+        if await blocked_between(conn, follower_id, target.id):
+            raise Forbidden("This action is not allowed")
+        current = (await conn.execute(select(t.follows).where(
+            t.follows.c.account_id == follower_id, t.follows.c.target_account_id == target.id))).first()
+        options = dict(
+            show_reblogs=reblogs if reblogs is not None else (current.show_reblogs if current else True),
+            notify=notify if notify is not None else (current.notify if current else False),
+            languages=languages if languages is not None else (current.languages if current else None))
+        if current or not target.locked:
+            await create_follow(conn, follower_id, target.id, **options)
+            return
+        pending = await conn.scalar(select(t.follow_requests.c.id).where(
+            t.follow_requests.c.account_id == follower_id, t.follow_requests.c.target_account_id == target.id))
+        if pending:
+            await conn.execute(update(t.follow_requests).where(t.follow_requests.c.id == pending).values(**options))
+            return
+        await conn.execute(t.follow_requests.insert().values(
+            id=new_id(), account_id=follower_id, target_account_id=target.id, created_at=datetime.now(UTC),
+            **options))
+        await notifications.notify(conn, recipient_id=target.id, from_account_id=follower_id, type="follow_request")
+
+
+async def remove_follow(conn, follower_id: int, target_id: int) -> None:
+    """Undo a follow and a pending request, with counters, feed and notification."""
+    removed = await conn.execute(delete(t.follows).where(
+        t.follows.c.account_id == follower_id, t.follows.c.target_account_id == target_id))
+    if removed.rowcount:
+        await _bump(conn, follower_id, target_id, -1)
+        await feeds.unmerge_account(conn, follower_id=follower_id, target_id=target_id)
+        await notifications.retract(conn, recipient_id=target_id, from_account_id=follower_id, type="follow")
+    requested = await conn.execute(delete(t.follow_requests).where(
+        t.follow_requests.c.account_id == follower_id, t.follow_requests.c.target_account_id == target_id))
+    if requested.rowcount:
+        await notifications.retract(conn, recipient_id=target_id, from_account_id=follower_id, type="follow_request")
+
+
+async def unfollow(rt: Runtime, follower_id: int, target_id: int | None) -> None:
+    async with rt.db.write() as conn:
+        target = await target_account(conn, target_id)
+        await remove_follow(conn, follower_id, target.id)
+
+
+async def remove_from_followers(rt: Runtime, account_id: int, follower_id: int | None) -> None:
+    async with rt.db.write() as conn:
+        follower = await target_account(conn, follower_id)
+        await remove_follow(conn, follower.id, account_id)
+
+
+async def requests_for(rt: Runtime, account_id: int, *, max_id=None, since_id=None, limit: int = 40):
+    """Pending follow requests to the account: (request id, requester account row) newest first."""
+    query = (select(t.follow_requests.c.id.label("request_id"), t.accounts)
+             .join(t.accounts, t.accounts.c.id == t.follow_requests.c.account_id)
+             .where(t.follow_requests.c.target_account_id == account_id))
+    if max_id is not None:
+        query = query.where(t.follow_requests.c.id < max_id)
+    if since_id is not None:
+        query = query.where(t.follow_requests.c.id > since_id)
+    async with rt.db.read() as conn:
+        return (await conn.execute(query.order_by(t.follow_requests.c.id.desc()).limit(limit))).all()
+
+
+async def answer_request(rt: Runtime, account_id: int, requester_id: int | None, *, accept: bool) -> None:
+    """Authorize or reject a pending follow request from `requester_id`."""
+    async with rt.db.write() as conn:
+        request = (await conn.execute(select(t.follow_requests).where(
+            t.follow_requests.c.account_id == requester_id,
+            t.follow_requests.c.target_account_id == account_id))).first()
+        if request is None:
+            raise NotFound()
+        await conn.execute(delete(t.follow_requests).where(t.follow_requests.c.id == request.id))
+        await notifications.retract(conn, recipient_id=account_id, from_account_id=request.account_id,
+                                    type="follow_request")
+        if accept:
+            await create_follow(conn, request.account_id, account_id, show_reblogs=request.show_reblogs,
+                                notify=request.notify, languages=request.languages)
+
+
+async def is_following(conn, follower_id: int, target_id: int) -> bool:
+    return bool(await conn.scalar(select(exists().where(
+        t.follows.c.account_id == follower_id, t.follows.c.target_account_id == target_id))))
+
+
+def validate_languages(languages: list) -> list[str] | None:
+    if not languages:
+        return None
+    if len(languages) > 20 or not all(isinstance(x, str) and 2 <= len(x) <= 8 for x in languages):
+        raise Invalid("Validation failed: languages must be ISO 639 codes")
+    return [str(x) for x in languages]
