@@ -18,6 +18,7 @@ from spark.api.mastodon import (
     apps,
     instance,
     media,
+    profile,
     relationships,
     scheduled_statuses,
     statuses,
@@ -31,7 +32,7 @@ from spark.services.scheduler import run_periodically
 
 STATIC = Path(__file__).parent / "web" / "static"
 # Specific paths (/api/v1/accounts/relationships) come before /api/v1/accounts/{id}.
-API_MODULES = [instance, apps, media, relationships, timelines, accounts, statuses, scheduled_statuses]
+API_MODULES = [instance, apps, media, profile, relationships, timelines, accounts, statuses, scheduled_statuses]
 
 
 async def health(_request):

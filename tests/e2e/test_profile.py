@@ -1,0 +1,70 @@
+"""Profile editing with update_credentials, and preferences."""
+
+import io
+
+import requests
+from PIL import Image
+
+
+def _png(size=(300, 300)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (250, 200, 0)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_update_profile_fields_images_and_source(server, api):
+    me = api.account_update_credentials(
+        display_name="Alice A.", note="I like #gardening", locked=True, bot=False,
+        fields=[("Site", "https://example.org"), ("Pronouns", "she/her")],
+        avatar=_png(), avatar_mime_type="image/png", header=_png((900, 300)), header_mime_type="image/png")
+    me = requests.patch(server.url + "/api/v1/accounts/update_credentials", timeout=10,
+                        json={"source": {"privacy": "unlisted", "sensitive": True, "language": "de"}},
+                        headers={"Authorization": f"Bearer {api.access_token}"}).json()
+    assert me["display_name"] == "Alice A."
+    assert 'class="mention hashtag"' in me["note"]
+    assert me["source"]["note"] == "I like #gardening"
+    assert me["locked"] is True
+    assert [f["name"] for f in me["fields"]] == ["Site", "Pronouns"]
+    assert 'href="https://example.org"' in me["fields"][0]["value"]
+    assert me["source"]["fields"][0]["value"] == "https://example.org"
+    assert me["source"]["privacy"] == "unlisted"
+    avatar = requests.get(me["avatar"], timeout=10)
+    assert avatar.status_code == 200
+    assert Image.open(io.BytesIO(avatar.content)).size == (400, 400)
+    prefs = api.preferences()
+    assert prefs["posting:default:visibility"] == "unlisted"
+    assert prefs["posting:default:sensitive"] is True
+    assert api.status_post("default visibility")["visibility"] == "unlisted"
+    cleared = requests.delete(server.url + "/api/v1/profile/avatar",
+                              headers={"Authorization": f"Bearer {api.access_token}"}, timeout=10).json()
+    assert cleared["avatar"].endswith("/static/avatar-missing.png")
+
+
+def test_every_field_at_max_plus_one_is_422_and_changes_nothing(server, api):
+    before = api.account_verify_credentials()
+    headers = {"Authorization": f"Bearer {api.access_token}"}
+    cases = [
+        {"display_name": "x" * 31},
+        {"note": "x" * 501},
+        {"fields_attributes[0][name]": "x" * 256, "fields_attributes[0][value]": "v"},
+        {"fields_attributes[0][name]": "n", "fields_attributes[0][value]": "x" * 256},
+        {f"fields_attributes[{i}][name]": f"n{i}" for i in range(5)},
+        {"source[privacy]": "galaxy"},
+        {"display_name": "fine", "note": "y" * 501},
+    ]
+    for data in cases:
+        response = requests.patch(server.url + "/api/v1/accounts/update_credentials", data=data, headers=headers,
+                                  timeout=10)
+        assert response.status_code == 422, data
+        assert "error" in response.json()
+    after = api.account_verify_credentials()
+    assert after["display_name"] == before["display_name"]
+    assert after["note"] == before["note"]
+    assert after["fields"] == before["fields"]
+
+
+def test_bad_avatar_is_422(server, api):
+    response = requests.patch(server.url + "/api/v1/accounts/update_credentials",
+                              files={"avatar": ("a.png", b"not an image", "image/png")},
+                              headers={"Authorization": f"Bearer {api.access_token}"}, timeout=10)
+    assert response.status_code == 422
