@@ -17,6 +17,7 @@ from spark.api.mastodon import (
     accounts,
     apps,
     instance,
+    interactions,
     media,
     profile,
     relationships,
@@ -32,7 +33,8 @@ from spark.services.scheduler import run_periodically
 
 STATIC = Path(__file__).parent / "web" / "static"
 # Specific paths (/api/v1/accounts/relationships) come before /api/v1/accounts/{id}.
-API_MODULES = [instance, apps, media, profile, relationships, timelines, accounts, statuses, scheduled_statuses]
+API_MODULES = [instance, apps, media, profile, relationships, timelines, accounts, statuses, interactions,
+               scheduled_statuses]
 
 
 async def health(_request):

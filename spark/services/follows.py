@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, exists, select, update
 
 from spark.adapters.db import schema as t
+from spark.adapters.db.functions import greatest
 from spark.domain.errors import Forbidden, Invalid, NotFound
 from spark.domain.ids import new_id
 from spark.runtime import Runtime
@@ -14,16 +15,12 @@ from spark.services import feeds, notifications
 from spark.services.statuses import blocked_between
 
 
-def _greatest(conn):
-    return func.max if conn.dialect.name == "sqlite" else func.greatest
-
-
 async def _bump(conn, follower_id: int, target_id: int, delta: int) -> None:
-    greatest = _greatest(conn)
+    at_least = greatest(conn)
     await conn.execute(update(t.accounts).where(t.accounts.c.id == follower_id).values(
-        following_count=greatest(t.accounts.c.following_count + delta, 0)))
+        following_count=at_least(t.accounts.c.following_count + delta, 0)))
     await conn.execute(update(t.accounts).where(t.accounts.c.id == target_id).values(
-        followers_count=greatest(t.accounts.c.followers_count + delta, 0)))
+        followers_count=at_least(t.accounts.c.followers_count + delta, 0)))
 
 
 async def target_account(conn, account_id: int | None):

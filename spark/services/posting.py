@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from spark.adapters.db import schema as t
+from spark.adapters.db.functions import greatest as greatest_of
 from spark.domain import text as text_rules
 from spark.domain.errors import Invalid, NotFound
 from spark.domain.ids import new_id
@@ -272,7 +273,7 @@ async def remove_rows(conn, rows: list) -> None:
     for row in rows:
         reblogs = (await conn.execute(select(t.statuses).where(t.statuses.c.reblog_of_id == row.id))).all()
         ids = [row.id] + [r.id for r in reblogs]
-        greatest = func.max if conn.dialect.name == "sqlite" else func.greatest
+        greatest = greatest_of(conn)
         for reblog in reblogs:
             await conn.execute(update(t.accounts).where(t.accounts.c.id == reblog.account_id).values(
                 statuses_count=greatest(t.accounts.c.statuses_count - 1, 0)))

@@ -1,4 +1,4 @@
-"""Statuses: create, get, edit, delete, context, history, source, quotes."""
+"""Statuses: create, get, edit, delete, context, history, source."""
 
 from __future__ import annotations
 

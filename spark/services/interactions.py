@@ -1,0 +1,181 @@
+"""Likes, reposts, bookmarks and pins: one row each, with counters and notifications."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func, select, update
+
+from spark.adapters.db import schema as t
+from spark.adapters.db.functions import greatest
+from spark.domain.errors import Invalid, NotFound
+from spark.domain.ids import new_id
+from spark.domain.visibility import Visibility
+from spark.runtime import Runtime
+from spark.services import feeds, notifications
+from spark.services.posting import remove_rows
+from spark.services.statuses import visible_row
+
+MAX_PINS = 5
+
+
+async def _target(conn, status_id: int | None, viewer_id: int):
+    """The visible status an interaction applies to (a repost stands for its original)."""
+    row = await visible_row(conn, status_id, viewer_id)
+    if row.reblog_of_id:
+        row = await visible_row(conn, row.reblog_of_id, viewer_id)
+    return row
+
+
+async def favourite(rt: Runtime, account_id: int, status_id: int | None) -> int:
+    async with rt.db.write() as conn:
+        row = await _target(conn, status_id, account_id)
+        existing = await conn.scalar(select(t.favourites.c.id).where(
+            t.favourites.c.account_id == account_id, t.favourites.c.status_id == row.id))
+        if existing is None:
+            await conn.execute(t.favourites.insert().values(id=new_id(), account_id=account_id, status_id=row.id))
+            await conn.execute(update(t.statuses).where(t.statuses.c.id == row.id).values(
+                favourites_count=t.statuses.c.favourites_count + 1))
+            await notifications.notify(conn, recipient_id=row.account_id, from_account_id=account_id,
+                                       type="favourite", status_id=row.id)
+    return row.id
+
+
+async def unfavourite(rt: Runtime, account_id: int, status_id: int | None) -> int:
+    async with rt.db.write() as conn:
+        row = await _target(conn, status_id, account_id)
+        removed = await conn.execute(delete(t.favourites).where(
+            t.favourites.c.account_id == account_id, t.favourites.c.status_id == row.id))
+        if removed.rowcount:
+            await conn.execute(update(t.statuses).where(t.statuses.c.id == row.id).values(
+                favourites_count=greatest(conn)(t.statuses.c.favourites_count - 1, 0)))
+            await notifications.retract(conn, recipient_id=row.account_id, from_account_id=account_id,
+                                        type="favourite", status_id=row.id)
+    return row.id
+
+
+async def reblog(rt: Runtime, account_id: int, status_id: int | None, visibility: Visibility) -> int:
+    """Repost; returns the id of the repost (an existing one if already reposted)."""
+    if visibility == Visibility.DIRECT:
+        raise Invalid("Validation failed: Visibility of a repost cannot be direct")
+    async with rt.db.write() as conn:
+        row = await _target(conn, status_id, account_id)
+        own_private = row.account_id == account_id and row.visibility == Visibility.PRIVATE
+        if row.visibility > Visibility.UNLISTED and not own_private:
+            raise NotFound() if row.visibility == Visibility.DIRECT else Invalid(
+                "Validation failed: Reblog of private status is not allowed")
+        existing = await conn.scalar(select(t.statuses.c.id).where(
+            t.statuses.c.account_id == account_id, t.statuses.c.reblog_of_id == row.id))
+        if existing:
+            return existing
+        if own_private:
+            visibility = Visibility.PRIVATE
+        reblog_id = new_id()
+        username = await conn.scalar(select(t.accounts.c.username).where(t.accounts.c.id == account_id))
+        now = datetime.now(UTC)
+        await conn.execute(t.statuses.insert().values(
+            id=reblog_id, account_id=account_id, reblog_of_id=row.id, visibility=int(visibility), local=True,
+            uri=rt.url(f"/users/{username}/statuses/{reblog_id}/activity"), created_at=now))
+        await conn.execute(update(t.statuses).where(t.statuses.c.id == row.id).values(
+            reblogs_count=t.statuses.c.reblogs_count + 1))
+        await conn.execute(update(t.accounts).where(t.accounts.c.id == account_id).values(
+            statuses_count=t.accounts.c.statuses_count + 1, last_status_at=now))
+        await notifications.notify(conn, recipient_id=row.account_id, from_account_id=account_id,
+                                   type="reblog", status_id=row.id)
+        await feeds.fan_out(conn, status_id=reblog_id, author_id=account_id, visibility=int(visibility),
+                            is_reblog=True, mentioned_ids=[])
+    return reblog_id
+
+
+async def unreblog(rt: Runtime, account_id: int, status_id: int | None) -> int:
+    async with rt.db.write() as conn:
+        row = await _target(conn, status_id, account_id)
+        reblogs = (await conn.execute(select(t.statuses).where(
+            t.statuses.c.account_id == account_id, t.statuses.c.reblog_of_id == row.id))).all()
+        if reblogs:
+            await remove_rows(conn, reblogs)
+            await notifications.retract(conn, recipient_id=row.account_id, from_account_id=account_id,
+                                        type="reblog", status_id=row.id)
+    return row.id
+
+
+async def _toggle(rt: Runtime, table, account_id: int, status_id: int | None, on: bool) -> int:
+    async with rt.db.write() as conn:
+        row = await _target(conn, status_id, account_id)
+        existing = await conn.scalar(select(table.c.id).where(table.c.account_id == account_id,
+                                                              table.c.status_id == row.id))
+        if on and existing is None:
+            await conn.execute(table.insert().values(id=new_id(), account_id=account_id, status_id=row.id))
+        elif not on and existing is not None:
+            await conn.execute(delete(table).where(table.c.id == existing))
+    return row.id
+
+
+async def bookmark(rt: Runtime, account_id: int, status_id: int | None, on: bool = True) -> int:
+    return await _toggle(rt, t.bookmarks, account_id, status_id, on)
+
+
+async def pin(rt: Runtime, account_id: int, status_id: int | None) -> int:
+    """Pin one of one's own public or unlisted posts (at most five)."""
+    async with rt.db.write() as conn:
+        row = await visible_row(conn, status_id, account_id)
+        if row.account_id != account_id or row.reblog_of_id:
+            raise Invalid("Validation failed: You can only pin your own posts")
+        if row.visibility > Visibility.PRIVATE:
+            raise Invalid("Validation failed: Direct posts cannot be pinned")
+        count = await conn.scalar(select(func.count()).select_from(t.pins).where(t.pins.c.account_id == account_id))
+        existing = await conn.scalar(select(t.pins.c.id).where(t.pins.c.account_id == account_id,
+                                                               t.pins.c.status_id == row.id))
+        if existing is None:
+            if count >= MAX_PINS:
+                raise Invalid(f"Validation failed: You cannot pin more than {MAX_PINS} posts")
+            await conn.execute(t.pins.insert().values(id=new_id(), account_id=account_id, status_id=row.id))
+    return row.id
+
+
+async def unpin(rt: Runtime, account_id: int, status_id: int | None) -> int:
+    async with rt.db.write() as conn:
+        row = await visible_row(conn, status_id, account_id)
+        if row.account_id != account_id:
+            raise NotFound()
+        await conn.execute(delete(t.pins).where(t.pins.c.account_id == account_id, t.pins.c.status_id == row.id))
+    return row.id
+
+
+async def interacting_accounts(rt: Runtime, viewer_id: int | None, status_id: int | None, kind: str, *,
+                               max_id=None, since_id=None, limit: int = 40):
+    """Who liked (kind="favourite") or reposted (kind="reblog") a post: [(row id, account)]."""
+    async with rt.db.read() as conn:
+        row = await _target(conn, status_id, viewer_id)
+        if kind == "favourite":
+            query = (select(t.favourites.c.id.label("row_id"), t.accounts)
+                     .join(t.accounts, t.accounts.c.id == t.favourites.c.account_id)
+                     .where(t.favourites.c.status_id == row.id))
+            key = t.favourites.c.id
+        else:
+            query = (select(t.statuses.c.id.label("row_id"), t.accounts)
+                     .join(t.accounts, t.accounts.c.id == t.statuses.c.account_id)
+                     .where(t.statuses.c.reblog_of_id == row.id))
+            key = t.statuses.c.id
+        if max_id is not None:
+            query = query.where(key < max_id)
+        if since_id is not None:
+            query = query.where(key > since_id)
+        return (await conn.execute(query.order_by(key.desc()).limit(limit))).all()
+
+
+async def marked_statuses(rt: Runtime, account_id: int, kind: str, *, max_id=None, since_id=None, min_id=None,
+                          limit: int = 20) -> list[tuple[int, int]]:
+    """The viewer's favourites or bookmarks, newest first: [(row id, status id)]."""
+    table = t.favourites if kind == "favourite" else t.bookmarks
+    query = select(table.c.id, table.c.status_id).where(table.c.account_id == account_id)
+    if max_id is not None:
+        query = query.where(table.c.id < max_id)
+    if since_id is not None:
+        query = query.where(table.c.id > since_id)
+    async with rt.db.read() as conn:
+        if min_id is not None:
+            rows = (await conn.execute(query.where(table.c.id > min_id).order_by(table.c.id.asc()).limit(limit))).all()
+            return [(r.id, r.status_id) for r in reversed(rows)]
+        rows = (await conn.execute(query.order_by(table.c.id.desc()).limit(limit))).all()
+    return [(r.id, r.status_id) for r in rows]

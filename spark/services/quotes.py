@@ -1,0 +1,54 @@
+"""Quote posts after publication (Mastodon 4.5): list, revoke, change who may quote."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from spark.adapters.db import schema as t
+from spark.adapters.db.functions import greatest
+from spark.domain.errors import Invalid, NotFound
+from spark.domain.posts import QUOTE_POLICIES
+from spark.runtime import Runtime
+from spark.services.statuses import visible, visible_row
+
+
+async def quoting_ids(rt: Runtime, viewer_id: int, status_id: int | None, *, max_id=None, since_id=None,
+                      limit: int = 20) -> list[int]:
+    """Accepted quotes of a status the viewer can see, newest first (the author also sees pending ones)."""
+    async with rt.db.read() as conn:
+        quoted = await visible_row(conn, status_id, viewer_id)
+        states = ["accepted", "pending"] if quoted.account_id == viewer_id else ["accepted"]
+        query = select(t.statuses).where(t.statuses.c.quote_of_id == quoted.id, t.statuses.c.quote_state.in_(states))
+        if max_id is not None:
+            query = query.where(t.statuses.c.id < max_id)
+        if since_id is not None:
+            query = query.where(t.statuses.c.id > since_id)
+        rows = (await conn.execute(query.order_by(t.statuses.c.id.desc()).limit(limit * 2))).all()
+        return [row.id for row in rows if await visible(conn, row, viewer_id)][:limit]
+
+
+async def revoke(rt: Runtime, author_id: int, status_id: int | None, quoting_id: int | None) -> int:
+    """The quoted post's author detaches their post from someone's quote of it."""
+    async with rt.db.write() as conn:
+        quoted = await visible_row(conn, status_id, author_id)
+        if quoted.account_id != author_id:
+            raise NotFound()
+        quoting = await visible_row(conn, quoting_id, author_id)
+        if quoting.quote_of_id != quoted.id:
+            raise NotFound()
+        if quoting.quote_state != "revoked":
+            await conn.execute(update(t.statuses).where(t.statuses.c.id == quoting.id).values(quote_state="revoked"))
+            await conn.execute(update(t.statuses).where(t.statuses.c.id == quoted.id).values(
+                quotes_count=greatest(conn)(t.statuses.c.quotes_count - 1, 0)))
+    return quoting.id
+
+
+async def set_policy(rt: Runtime, author_id: int, status_id: int | None, policy: str | None) -> int:
+    if policy not in QUOTE_POLICIES:
+        raise Invalid(f"Validation failed: quote_approval_policy must be one of {', '.join(sorted(QUOTE_POLICIES))}")
+    async with rt.db.write() as conn:
+        row = await visible_row(conn, status_id, author_id)
+        if row.account_id != author_id or row.reblog_of_id:
+            raise NotFound()
+        await conn.execute(update(t.statuses).where(t.statuses.c.id == row.id).values(quote_approval_policy=policy))
+    return row.id
