@@ -19,6 +19,7 @@ from spark.api.mastodon import (
     instance,
     interactions,
     media,
+    notifications,
     profile,
     relationships,
     scheduled_statuses,
@@ -34,7 +35,7 @@ from spark.services.scheduler import run_periodically
 STATIC = Path(__file__).parent / "web" / "static"
 # Specific paths (/api/v1/accounts/relationships) come before /api/v1/accounts/{id}.
 API_MODULES = [instance, apps, media, profile, relationships, timelines, accounts, statuses, interactions,
-               scheduled_statuses]
+               notifications, scheduled_statuses]
 
 
 async def health(_request):

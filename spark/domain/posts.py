@@ -95,3 +95,16 @@ def quote_allowed(policy: str, *, quoter_id: int, author_id: int, quoter_follows
     if policy == "followers":
         return quoter_follows_author
     return False
+
+
+def validate_choices(choices: list[int], option_count: int, multiple: bool) -> list[int]:
+    """A poll vote: at least one known option, only one unless the poll allows several."""
+    if not choices:
+        raise Invalid("Validation failed: You must choose at least one option")
+    if any(c < 0 or c >= option_count for c in choices):
+        raise Invalid("Validation failed: Choices include an option that does not exist")
+    if len(set(choices)) != len(choices):
+        raise Invalid("Validation failed: Choices are duplicated")
+    if not multiple and len(choices) > 1:
+        raise Invalid("Validation failed: This poll accepts a single choice")
+    return sorted(choices)

@@ -13,6 +13,7 @@ from spark.domain.ids import new_id
 from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
 from spark.services import feeds, notifications
+from spark.services.paging import Page, ranged
 from spark.services.posting import remove_rows
 from spark.services.statuses import visible_row
 
@@ -164,18 +165,11 @@ async def interacting_accounts(rt: Runtime, viewer_id: int | None, status_id: in
         return (await conn.execute(query.order_by(key.desc()).limit(limit))).all()
 
 
-async def marked_statuses(rt: Runtime, account_id: int, kind: str, *, max_id=None, since_id=None, min_id=None,
-                          limit: int = 20) -> list[tuple[int, int]]:
+async def marked_statuses(rt: Runtime, account_id: int, kind: str, page: Page) -> list[tuple[int, int]]:
     """The viewer's favourites or bookmarks, newest first: [(row id, status id)]."""
     table = t.favourites if kind == "favourite" else t.bookmarks
-    query = select(table.c.id, table.c.status_id).where(table.c.account_id == account_id)
-    if max_id is not None:
-        query = query.where(table.c.id < max_id)
-    if since_id is not None:
-        query = query.where(table.c.id > since_id)
+    query, ascending = ranged(select(table.c.id, table.c.status_id).where(table.c.account_id == account_id),
+                              table.c.id, page)
     async with rt.db.read() as conn:
-        if min_id is not None:
-            rows = (await conn.execute(query.where(table.c.id > min_id).order_by(table.c.id.asc()).limit(limit))).all()
-            return [(r.id, r.status_id) for r in reversed(rows)]
-        rows = (await conn.execute(query.order_by(table.c.id.desc()).limit(limit))).all()
-    return [(r.id, r.status_id) for r in rows]
+        rows = [(r.id, r.status_id) for r in (await conn.execute(query)).all()]
+    return rows[::-1] if ascending else rows

@@ -1,23 +1,40 @@
-"""Creating notifications (the API to list them lives in api/mastodon/notifications.py)."""
+"""Notifications: written inside the transaction of the action that causes them, read as a paged inbox."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from spark.adapters.db import schema as t
+from spark.domain.errors import NotFound
+from spark.domain.filters import hides
 from spark.domain.ids import new_id
+from spark.runtime import Runtime
+from spark.services.paging import Page, ranged
+from spark.services.views import StatusView, accounts_by_id, load_filters, load_statuses
 
 TYPES = ("mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update",
          "quote", "quoted_update", "admin.sign_up", "admin.report")
+
+
+GROUPED_TYPES = ("favourite", "reblog", "follow")
+
+
+def group_key(type: str, status_id: int | None) -> str | None:
+    """Likes and reposts of one post group together, as do follows; other types stand alone."""
+    if type not in GROUPED_TYPES:
+        return None
+    return f"{type}-{status_id}" if status_id else type
 
 
 async def notify(conn, *, recipient_id: int, from_account_id: int, type: str, status_id: int | None = None) -> bool:
     """Record one notification inside the caller's transaction, unless the recipient blocks or
     mutes the sender, or is not a local account. Returns whether one was written."""
     assert type in TYPES, type
-    if recipient_id == from_account_id:
+    if recipient_id == from_account_id and type != "poll":
         return False
     now = datetime.now(UTC)
     barred = await conn.scalar(select(
@@ -33,7 +50,7 @@ async def notify(conn, *, recipient_id: int, from_account_id: int, type: str, st
         return False
     await conn.execute(t.notifications.insert().values(
         id=new_id(), account_id=recipient_id, from_account_id=from_account_id, type=type,
-        status_id=status_id, group_key=f"{type}-{status_id or from_account_id}", created_at=now))
+        status_id=status_id, group_key=group_key(type, status_id), created_at=now))
     return True
 
 
@@ -45,3 +62,117 @@ async def retract(conn, *, recipient_id: int, from_account_id: int, type: str, s
     if status_id is not None:
         query = query.where(t.notifications.c.status_id == status_id)
     await conn.execute(query)
+
+
+@dataclass
+class Notification:
+    row: Any
+    account: Any
+    status: StatusView | None = None
+
+    @property
+    def group_key(self) -> str:
+        return self.row.group_key or f"ungrouped-{self.row.id}"
+
+
+def _inbox(account_id: int, now: datetime):
+    """The recipient's notifications, minus those from accounts they block or mute for notifications."""
+    blocked = select(t.blocks.c.target_account_id).where(t.blocks.c.account_id == account_id)
+    muted = select(t.mutes.c.target_account_id).where(
+        t.mutes.c.account_id == account_id, t.mutes.c.hide_notifications.is_(True),
+        or_(t.mutes.c.expires_at.is_(None), t.mutes.c.expires_at > now))
+    return select(t.notifications).where(
+        t.notifications.c.account_id == account_id,
+        t.notifications.c.from_account_id.not_in(blocked), t.notifications.c.from_account_id.not_in(muted))
+
+
+async def _hydrate(conn, rows, account_id: int) -> list[Notification]:
+    accounts = await accounts_by_id(conn, [r.from_account_id for r in rows])
+    status_ids = [r.status_id for r in rows if r.status_id]
+    filters = await load_filters(conn, account_id)
+    views = {v.row.id: v for v in await load_statuses(conn, status_ids, account_id, context="notifications",
+                                                       filters=filters)}
+    out = []
+    for row in rows:
+        account = accounts.get(row.from_account_id)
+        status = views.get(row.status_id) if row.status_id else None
+        if account is None or account.suspended_at is not None or (row.status_id and status is None):
+            continue
+        if status is not None and status.filtered and hides(status.filtered):
+            continue
+        out.append(Notification(row, account, status))
+    return out
+
+
+async def inbox(rt: Runtime, account_id: int, page: Page, *, types: list[str] = (), exclude_types: list[str] = (),
+                from_account_id: int | None = None) -> list[Notification]:
+    query = _inbox(account_id, datetime.now(UTC))
+    if types:
+        query = query.where(t.notifications.c.type.in_(types))
+    if exclude_types:
+        query = query.where(t.notifications.c.type.not_in(exclude_types))
+    if from_account_id is not None:
+        query = query.where(t.notifications.c.from_account_id == from_account_id)
+    windowed, ascending = ranged(query, t.notifications.c.id, page)
+    async with rt.db.read() as conn:
+        rows = (await conn.execute(windowed)).all()
+        items = await _hydrate(conn, rows[::-1] if ascending else rows, account_id)
+    return items
+
+
+async def get(rt: Runtime, account_id: int, notification_id: int | None) -> Notification:
+    async with rt.db.read() as conn:
+        row = (await conn.execute(_inbox(account_id, datetime.now(UTC)).where(
+            t.notifications.c.id == (notification_id or -1)))).first()
+        items = await _hydrate(conn, [row], account_id) if row else []
+    if not items:
+        raise NotFound()
+    return items[0]
+
+
+async def dismiss(rt: Runtime, account_id: int, notification_id: int | None) -> None:
+    async with rt.db.write() as conn:
+        removed = await conn.execute(t.notifications.delete().where(
+            t.notifications.c.account_id == account_id, t.notifications.c.id == (notification_id or -1)))
+    if not removed.rowcount:
+        raise NotFound()
+
+
+def _in_group(query, key: str):
+    if key.startswith("ungrouped-"):
+        ungrouped_id = key.removeprefix("ungrouped-")
+        return query.where(t.notifications.c.id == (int(ungrouped_id) if ungrouped_id.isdigit() else -1))
+    return query.where(t.notifications.c.group_key == key)
+
+
+async def dismiss_group(rt: Runtime, account_id: int, key: str) -> None:
+    query = _in_group(t.notifications.delete().where(t.notifications.c.account_id == account_id), key)
+    async with rt.db.write() as conn:
+        removed = await conn.execute(query)
+    if not removed.rowcount:
+        raise NotFound()
+
+
+async def clear(rt: Runtime, account_id: int) -> None:
+    async with rt.db.write() as conn:
+        await conn.execute(t.notifications.delete().where(t.notifications.c.account_id == account_id))
+
+
+async def unread_count(rt: Runtime, account_id: int, limit: int = 100) -> int:
+    """Notifications newer than the `notifications` read marker, counted up to `limit`."""
+    async with rt.db.read() as conn:
+        last_read = await conn.scalar(select(t.markers.c.last_read_id).where(
+            t.markers.c.account_id == account_id, t.markers.c.timeline == "notifications")) or 0
+        newer = _inbox(account_id, datetime.now(UTC)).where(t.notifications.c.id > last_read).limit(limit)
+        return await conn.scalar(select(func.count()).select_from(newer.subquery()))
+
+
+async def group(rt: Runtime, account_id: int, key: str, limit: int = 80) -> list[Notification]:
+    """The notifications of one v2 group, newest first."""
+    query = _in_group(_inbox(account_id, datetime.now(UTC)), key)
+    async with rt.db.read() as conn:
+        rows = (await conn.execute(query.order_by(t.notifications.c.id.desc()).limit(limit))).all()
+        items = await _hydrate(conn, rows, account_id)
+    if not items:
+        raise NotFound()
+    return items

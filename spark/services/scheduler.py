@@ -1,4 +1,4 @@
-"""Background work that runs on a timer: publishing scheduled posts."""
+"""Background work that runs on a timer: publishing scheduled posts, closing polls."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ async def run_periodically(rt, interval: float = 5.0) -> None:
 
 
 async def run_due(rt) -> int:
-    """Publish scheduled posts whose time has come; returns how many."""
+    """Publish scheduled posts and close polls whose time has come; returns how many items."""
+    from spark.services.polls import notify_ended
     from spark.services.scheduled import publish_due
 
-    return await publish_due(rt)
+    return await publish_due(rt) + await notify_ended(rt)

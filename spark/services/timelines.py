@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import and_, exists, or_, select
 
 from spark.adapters.db import schema as t
@@ -11,26 +9,9 @@ from spark.domain.errors import NotFound
 from spark.domain.filters import hides
 from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
+from spark.services.paging import Page, ranged
 from spark.services.statuses import blocked_between
 from spark.services.views import StatusView, load_filters, load_statuses
-
-
-@dataclass(frozen=True)
-class Page:
-    max_id: int | None = None
-    since_id: int | None = None
-    min_id: int | None = None
-    limit: int = 20
-
-
-def _ranged(query, column, page: Page, fetch: int):
-    if page.max_id is not None:
-        query = query.where(column < page.max_id)
-    if page.since_id is not None:
-        query = query.where(column > page.since_id)
-    if page.min_id is not None:
-        return query.where(column > page.min_id).order_by(column.asc()).limit(fetch), True
-    return query.order_by(column.desc()).limit(fetch), False
 
 
 async def _hidden_accounts(conn, viewer_id: int | None) -> set[int]:
@@ -52,8 +33,8 @@ async def _page(conn, query, column, page: Page, viewer_id: int | None, context:
     fetch = page.limit + 10 if (hidden or filters) else page.limit
     cursor = page
     for _ in range(4):
-        ranged, ascending = _ranged(query, column, cursor, fetch)
-        ids = list((await conn.execute(ranged)).scalars().all())
+        windowed, ascending = ranged(query, column, cursor, fetch)
+        ids = list((await conn.execute(windowed)).scalars().all())
         if not ids:
             break
         views = await load_statuses(conn, ids, viewer_id, context=context, filters=filters)

@@ -242,8 +242,10 @@ polls = Table(
     Column("votes_count", Integer, nullable=False, server_default="0"),
     Column("voters_count", Integer, nullable=False, server_default="0"),
     Column("expires_at", DateTime(timezone=True)),
+    Column("ended_notified", Boolean, nullable=False, server_default="0"),  # "poll" notifications sent
     _created(),
 )
+Index("ix_polls_due", polls.c.ended_notified, polls.c.expires_at)
 
 poll_votes = Table(
     "poll_votes",

@@ -13,6 +13,7 @@ from spark.api.responses import json_response
 from spark.domain.visibility import Visibility
 from spark.services import interactions, quotes
 from spark.services import statuses as status_service
+from spark.services.paging import Page
 
 
 def _id(request, name: str = "id") -> int | None:
@@ -91,8 +92,7 @@ async def _marked(request, grant, kind: str):
     rt = runtime(request)
     p = await params.parse(request)
     max_id, since_id, min_id, limit = page_params(p, 20, 40)
-    marks = await interactions.marked_statuses(rt, grant.user_id, kind, max_id=max_id, since_id=since_id,
-                                               min_id=min_id, limit=limit)
+    marks = await interactions.marked_statuses(rt, grant.user_id, kind, Page(max_id, since_id, min_id, limit))
     views = {v.row.id: v for v in await status_service.get_views(rt, [s for _, s in marks], grant.user_id)}
     body = [status_json(rt, views[s], grant.user_id) for _, s in marks if s in views]
     return json_response(body, headers=link_header(request, [row_id for row_id, _ in marks]))

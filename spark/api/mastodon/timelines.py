@@ -10,7 +10,7 @@ from spark.api.pagination import link_header, page_params
 from spark.api.presenters import status_json
 from spark.api.responses import json_response
 from spark.services import timelines
-from spark.services.timelines import Page
+from spark.services.paging import Page
 
 
 async def _page(request) -> tuple[params.Params, Page]:

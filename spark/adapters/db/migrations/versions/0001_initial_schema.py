@@ -311,10 +311,12 @@ def upgrade() -> None:
     sa.Column('votes_count', sa.Integer(), server_default='0', nullable=False),
     sa.Column('voters_count', sa.Integer(), server_default='0', nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('ended_notified', sa.Boolean(), server_default='0', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_polls'))
     )
     with op.batch_alter_table('polls', schema=None) as batch_op:
+        batch_op.create_index('ix_polls_due', ['ended_notified', 'expires_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_polls_status_id'), ['status_id'], unique=False)
 
     op.create_table('scheduled_statuses',
@@ -467,6 +469,7 @@ def downgrade() -> None:
     op.drop_table('scheduled_statuses')
     with op.batch_alter_table('polls', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_polls_status_id'))
+        batch_op.drop_index('ix_polls_due')
 
     op.drop_table('polls')
     op.drop_table('poll_votes')
