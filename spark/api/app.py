@@ -16,13 +16,16 @@ from spark.api import oauth
 from spark.api.mastodon import (
     accounts,
     apps,
+    filters,
     instance,
     interactions,
+    lists,
     media,
     notifications,
     profile,
     relationships,
     scheduled_statuses,
+    search,
     statuses,
     timelines,
 )
@@ -35,7 +38,7 @@ from spark.services.scheduler import run_periodically
 STATIC = Path(__file__).parent / "web" / "static"
 # Specific paths (/api/v1/accounts/relationships) come before /api/v1/accounts/{id}.
 API_MODULES = [instance, apps, media, profile, relationships, timelines, accounts, statuses, interactions,
-               notifications, scheduled_statuses]
+               notifications, scheduled_statuses, search, lists, filters]
 
 
 async def health(_request):

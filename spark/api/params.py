@@ -34,13 +34,14 @@ def _insert(target: dict, key: str, value: Any) -> None:
         last = i == len(path) - 1
         nxt = None if last else path[i + 1]
         if part == "":
-            # list append; a following key means a list of dicts (rare): keep it simple
+            # list append; `a[][k]=1&a[][j]=2` fills one dict until a key repeats (as Rails does)
             if not isinstance(node, list):
                 return
             if last:
                 node.append(value)
             else:
-                node.append({})
+                if not (node and isinstance(node[-1], dict) and nxt not in node[-1]):
+                    node.append({})
                 node = node[-1]
             continue
         if not isinstance(node, dict):

@@ -6,6 +6,8 @@ import html
 import re
 from datetime import UTC, datetime
 
+from .errors import Invalid
+
 _TAGS = re.compile(r"<[^>]+>")
 CONTEXTS = ("home", "notifications", "public", "thread", "account")
 ACTIONS = ("warn", "hide", "blur")
@@ -63,3 +65,31 @@ def hides(matches: list) -> bool:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+MAX_TITLE = 255
+MAX_KEYWORD = 255
+
+
+def validate(title: str | None, context: list[str] | None, action: str | None) -> None:
+    """Check the parts of a filter that are given (None means unchanged)."""
+    if title is not None and not title.strip():
+        raise Invalid("Validation failed: Title can't be blank")
+    if title is not None and len(title) > MAX_TITLE:
+        raise Invalid(f"Validation failed: Title is too long (maximum is {MAX_TITLE} characters)")
+    if context is not None:
+        if not context:
+            raise Invalid("Validation failed: Context can't be blank")
+        unknown = [c for c in context if c not in CONTEXTS]
+        if unknown:
+            raise Invalid(f"Validation failed: Context includes unknown values: {', '.join(map(str, unknown))}")
+    if action is not None and action not in ACTIONS:
+        raise Invalid("Validation failed: Filter action must be warn, hide or blur")
+
+
+def validate_keyword(keyword: str | None) -> str:
+    if keyword is None or not keyword.strip():
+        raise Invalid("Validation failed: Keyword can't be blank")
+    if len(keyword) > MAX_KEYWORD:
+        raise Invalid(f"Validation failed: Keyword is too long (maximum is {MAX_KEYWORD} characters)")
+    return keyword.strip()

@@ -77,13 +77,16 @@ async def follow(rt: Runtime, follower_id: int, target_id: int | None, *, reblog
 
 
 async def remove_follow(conn, follower_id: int, target_id: int) -> None:
-    """Undo a follow and a pending request, with counters, feed and notification."""
+    """Undo a follow and a pending request, with counters, feed, lists and notification."""
     removed = await conn.execute(delete(t.follows).where(
         t.follows.c.account_id == follower_id, t.follows.c.target_account_id == target_id))
     if removed.rowcount:
         await _bump(conn, follower_id, target_id, -1)
         await feeds.unmerge_account(conn, follower_id=follower_id, target_id=target_id)
         await notifications.retract(conn, recipient_id=target_id, from_account_id=follower_id, type="follow")
+        await conn.execute(delete(t.list_accounts).where(
+            t.list_accounts.c.account_id == target_id,
+            t.list_accounts.c.list_id.in_(select(t.lists.c.id).where(t.lists.c.account_id == follower_id))))
     requested = await conn.execute(delete(t.follow_requests).where(
         t.follow_requests.c.account_id == follower_id, t.follow_requests.c.target_account_id == target_id))
     if requested.rowcount:

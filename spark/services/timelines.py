@@ -14,20 +14,26 @@ from spark.services.statuses import blocked_between
 from spark.services.views import StatusView, load_filters, load_statuses
 
 
-async def _hidden_accounts(conn, viewer_id: int | None) -> set[int]:
-    """Accounts whose posts the viewer never sees in timelines: blocked, blocking, muted."""
+async def _hidden_accounts(conn, viewer_id: int | None, exclusive_lists: bool) -> set[int]:
+    """Accounts whose posts the viewer never sees in timelines: blocked, blocking, muted, and on the
+    home timeline the members of the viewer's exclusive lists."""
     if viewer_id is None:
         return set()
     blocked = select(t.blocks.c.target_account_id).where(t.blocks.c.account_id == viewer_id)
     blocking = select(t.blocks.c.account_id).where(t.blocks.c.target_account_id == viewer_id)
     muted = select(t.mutes.c.target_account_id).where(t.mutes.c.account_id == viewer_id)
-    rows = (await conn.execute(blocked.union(blocking, muted))).scalars().all()
-    return set(rows)
+    hidden = blocked.union(blocking, muted)
+    if exclusive_lists:
+        hidden = blocked.union(blocking, muted, select(t.list_accounts.c.account_id).join(
+            t.lists, t.lists.c.id == t.list_accounts.c.list_id).where(
+            t.lists.c.account_id == viewer_id, t.lists.c.exclusive.is_(True)))
+    return set((await conn.execute(hidden)).scalars().all())
 
 
-async def _page(conn, query, column, page: Page, viewer_id: int | None, context: str) -> list[StatusView]:
+async def _page(conn, query, column, page: Page, viewer_id: int | None, context: str, *,
+                exclusive_lists: bool = False) -> list[StatusView]:
     """Run a timeline query, hydrate, and drop hidden authors and `hide` filters (over-fetching a little)."""
-    hidden = await _hidden_accounts(conn, viewer_id)
+    hidden = await _hidden_accounts(conn, viewer_id, exclusive_lists)
     filters = await load_filters(conn, viewer_id)
     out: list[StatusView] = []
     fetch = page.limit + 10 if (hidden or filters) else page.limit
@@ -59,7 +65,7 @@ async def _page(conn, query, column, page: Page, viewer_id: int | None, context:
 async def home(rt: Runtime, viewer_id: int, page: Page) -> list[StatusView]:
     query = select(t.home_feed.c.status_id).where(t.home_feed.c.account_id == viewer_id)
     async with rt.db.read() as conn:
-        return await _page(conn, query, t.home_feed.c.status_id, page, viewer_id, "home")
+        return await _page(conn, query, t.home_feed.c.status_id, page, viewer_id, "home", exclusive_lists=True)
 
 
 def _public_query(*, local: bool, remote: bool, only_media: bool):

@@ -1,0 +1,50 @@
+"""Search v2 and hashtags."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from spark.api import params
+from spark.api.auth import endpoint, runtime
+from spark.api.presenters import account_json, status_json, tag_url
+from spark.api.responses import json_response
+from spark.domain.errors import Unauthorized
+from spark.services import search as search_service
+
+
+def tag_json(rt, name: str, history: list) -> dict:
+    return {"id": name.lower(), "name": name, "url": tag_url(rt, name.lower()), "history": history,
+            "following": False, "featuring": False}
+
+
+@endpoint("read:search", public=True)
+async def search(request, grant):
+    rt = runtime(request)
+    p = await params.parse(request)
+    viewer = grant.user_id if grant else None
+    if viewer is None and (p.bool("resolve") or p.int("offset", 0)):
+        raise Unauthorized("Search queries that resolve remote resources or use offset require a signed-in user")
+    query = search_service.Query(
+        text=p.str("q", "", max_length=512) or "", type=p.str("type", max_length=16) or None,
+        limit=max(1, min(p.int("limit", 20), 40)), offset=p.int("offset", 0, minimum=0, maximum=10_000),
+        account_id=p.id("account_id"), following=bool(p.bool("following")), max_id=p.id("max_id"),
+        min_id=p.id("min_id"))
+    found = await search_service.search(rt, viewer, query)
+    return json_response({
+        "accounts": [account_json(rt, a) for a in found.accounts],
+        "statuses": [status_json(rt, v, viewer) for v in found.statuses],
+        "hashtags": [tag_json(rt, name, history) for name, history in found.hashtags],
+    })
+
+
+@endpoint("read:statuses", public=True)
+async def tag(request, grant):
+    rt = runtime(request)
+    name, history = await search_service.tag(rt, request.path_params["name"])
+    return json_response(tag_json(rt, name, history))
+
+
+routes = [
+    Route("/api/v2/search", search),
+    Route("/api/v1/tags/{name}", tag),
+]

@@ -1,0 +1,155 @@
+"""Search: accounts, hashtags and posts; local URLs of posts and profiles resolve to what they name."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, or_, select
+
+from spark.adapters.db import schema as t
+from spark.domain.errors import Invalid, NotFound
+from spark.domain.ids import id_for_time
+from spark.domain.visibility import Visibility
+from spark.runtime import Runtime
+from spark.services import relationships
+from spark.services.statuses import visible
+from spark.services.views import StatusView, load_filters, load_statuses
+
+TYPES = ("accounts", "hashtags", "statuses")
+TAG_NAME_RE = re.compile(r"^\w{1,128}$")
+HISTORY_DAYS = 7
+
+
+@dataclass
+class Results:
+    accounts: list = field(default_factory=list)
+    statuses: list[StatusView] = field(default_factory=list)
+    hashtags: list = field(default_factory=list)  # (tag name, history)
+
+
+@dataclass
+class Query:
+    text: str
+    type: str | None = None
+    limit: int = 20
+    offset: int = 0
+    account_id: int | None = None
+    following: bool = False
+    max_id: int | None = None
+    min_id: int | None = None
+
+
+def _like(term: str) -> str:
+    return term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _local_path(rt: Runtime, text: str) -> str | None:
+    """The path of a URL on this server, or None."""
+    if not text.startswith(("http://", "https://")):
+        return None
+    parts = urlsplit(text)
+    return parts.path if parts.netloc.lower() == rt.settings.domain.lower() else None
+
+
+async def tag_history(conn, tag_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Uses and distinct authors per day over the last week, newest day first (Mastodon's Tag.history)."""
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = today - timedelta(days=HISTORY_DAYS - 1)
+    rows = (await conn.execute(
+        select(t.status_tags.c.tag_id, t.statuses.c.id, t.statuses.c.account_id)
+        .join(t.statuses, t.statuses.c.id == t.status_tags.c.status_id)
+        .where(t.status_tags.c.tag_id.in_(tag_ids), t.status_tags.c.status_id >= id_for_time(start))
+    )).all() if tag_ids else []
+    uses: dict[tuple[int, int], int] = defaultdict(int)
+    authors: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for row in rows:
+        day = (today - datetime.fromtimestamp((row.id >> 16) / 1000, tz=UTC).replace(
+            hour=0, minute=0, second=0, microsecond=0)).days
+        uses[(row.tag_id, day)] += 1
+        authors[(row.tag_id, day)].add(row.account_id)
+    return {tag_id: [{"day": str(int((today - timedelta(days=d)).timestamp())), "uses": str(uses[(tag_id, d)]),
+                      "accounts": str(len(authors[(tag_id, d)]))} for d in range(HISTORY_DAYS)]
+            for tag_id in tag_ids}
+
+
+async def tag(rt: Runtime, name: str) -> tuple[str, list]:
+    """A hashtag by name with its history; a valid but unused name has an empty one."""
+    if not TAG_NAME_RE.match(name):
+        raise NotFound()
+    async with rt.db.read() as conn:
+        row = (await conn.execute(select(t.tags).where(t.tags.c.name == name.lower()))).first()
+        if row is None:
+            return name, []
+        return row.display_name, (await tag_history(conn, [row.id]))[row.id]
+
+
+async def _hashtags(conn, q: Query) -> list:
+    term = q.text.lstrip("#").strip()
+    if not term or not TAG_NAME_RE.match(term):
+        return []
+    rows = (await conn.execute(select(t.tags).where(t.tags.c.name.like(_like(term) + "%", escape="\\"))
+                               .order_by(func.length(t.tags.c.name), t.tags.c.name)
+                               .offset(q.offset).limit(q.limit))).all()
+    history = await tag_history(conn, [r.id for r in rows])
+    return [(r.display_name, history[r.id]) for r in rows]
+
+
+async def _statuses(conn, viewer_id: int, q: Query) -> list[StatusView]:
+    """Posts containing every word of the query: public and unlisted posts, and the viewer's own."""
+    words = [w for w in q.text.split() if w][:8]
+    if not words:
+        return []
+    query = select(t.statuses).where(
+        t.statuses.c.reblog_of_id.is_(None),
+        or_(t.statuses.c.visibility <= int(Visibility.UNLISTED), t.statuses.c.account_id == viewer_id),
+        *[func.lower(t.statuses.c.text).like("%" + _like(w) + "%", escape="\\") for w in words])
+    if q.account_id is not None:
+        query = query.where(t.statuses.c.account_id == q.account_id)
+    if q.max_id is not None:
+        query = query.where(t.statuses.c.id < q.max_id)
+    if q.min_id is not None:
+        query = query.where(t.statuses.c.id > q.min_id)
+    rows = (await conn.execute(query.order_by(t.statuses.c.id.desc()).offset(q.offset).limit(q.limit * 2))).all()
+    ids = [row.id for row in rows if await visible(conn, row, viewer_id)][: q.limit]
+    return await load_statuses(conn, ids, viewer_id, context="public", filters=await load_filters(conn, viewer_id))
+
+
+async def _by_url(rt: Runtime, conn, viewer_id: int | None, path: str, results: Results) -> None:
+    profile = re.fullmatch(r"/(?:@|users/)(\w+)/?", path)
+    post = re.fullmatch(r"/(?:@\w+|users/\w+/statuses)/(\d{1,19})/?", path)
+    if post:
+        row = (await conn.execute(select(t.statuses).where(t.statuses.c.id == int(post.group(1))))).first()
+        if await visible(conn, row, viewer_id):
+            results.statuses = await load_statuses(conn, [row.id], viewer_id)
+    elif profile:
+        row = (await conn.execute(select(t.accounts).where(
+            func.lower(t.accounts.c.username) == profile.group(1).lower(), t.accounts.c.domain == "",
+            t.accounts.c.suspended_at.is_(None)))).first()
+        results.accounts = [row] if row else []
+
+
+async def search(rt: Runtime, viewer_id: int | None, q: Query) -> Results:
+    if q.type is not None and q.type not in TYPES:
+        raise Invalid("Validation failed: type must be accounts, hashtags or statuses")
+    results = Results()
+    text = q.text.strip()
+    if not text:
+        return results
+    path = _local_path(rt, text)
+    async with rt.db.read() as conn:
+        if path is not None:
+            await _by_url(rt, conn, viewer_id, path, results)
+            return results
+        if q.type in (None, "hashtags"):
+            results.hashtags = await _hashtags(conn, q)
+        if q.type in (None, "statuses") and viewer_id is not None:
+            results.statuses = await _statuses(conn, viewer_id, q)
+    if q.type in (None, "accounts") and not (q.type is None and text.startswith("#")):
+        results.accounts = await relationships.search_accounts(rt, viewer_id, text, limit=q.limit, offset=q.offset,
+                                                               following_only=q.following)
+    return results
