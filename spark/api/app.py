@@ -30,6 +30,7 @@ from spark.api.mastodon import (
     timelines,
 )
 from spark.api.responses import http_error_handler, json_response, server_error_handler, spark_error_handler
+from spark.api.web import authorize, landing
 from spark.config import Settings, load_settings
 from spark.domain.errors import SparkError
 from spark.runtime import Runtime
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         task.cancel()
         await runtime.close()
 
-    routes = [Route("/health", health), *oauth.routes]
+    routes = [Route("/health", health), *oauth.routes, *authorize.routes, *landing.routes]
     for module in API_MODULES:
         routes.extend(module.routes)
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))

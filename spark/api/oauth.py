@@ -5,10 +5,12 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from spark.api import params
-from spark.api.auth import rate_limit, runtime
+from spark.api.auth import endpoint, rate_limit, runtime
+from spark.api.presenters import account_json
 from spark.api.responses import JSONResponse, json_response
 from spark.domain import scopes as scope_rules
 from spark.domain.errors import SparkError
+from spark.services import accounts as account_service
 from spark.services import apps as app_service
 from spark.services import oauth
 from spark.services import tokens as token_service
@@ -98,7 +100,19 @@ async def authorization_server_metadata(request):
     })
 
 
+@endpoint("profile")
+async def userinfo(request, grant):
+    """OpenID Connect-style facts about the token's user (Mastodon 4.4+)."""
+    rt = runtime(request)
+    account = await account_service.get_account(rt, grant.user_id)
+    body = account_json(rt, account)
+    return json_response({"iss": rt.url("/"), "sub": body["uri"], "name": body["display_name"],
+                          "preferred_username": body["username"], "profile": body["url"],
+                          "picture": body["avatar"]})
+
+
 routes = [
+    Route("/oauth/userinfo", userinfo, methods=["GET", "POST"]),
     Route("/oauth/token", token, methods=["POST"]),
     Route("/oauth/revoke", revoke, methods=["POST"]),
     Route("/.well-known/oauth-authorization-server", authorization_server_metadata),
