@@ -44,10 +44,14 @@ class Settings(BaseSettings):
     rate_limit_exempt_loopback: bool = True
     rate_limit_api: int = 300
     rate_limit_api_period: int = 300
+    rate_limit_api_account: int = 1500  # all of one user's tokens together
+    rate_limit_api_account_period: int = 300
     rate_limit_signups: int = 5
     rate_limit_signups_period: int = 1800
     rate_limit_logins: int = 25
     rate_limit_logins_period: int = 300
+    rate_limit_logins_identity: int = 25  # per e-mail or username, whatever the IP
+    rate_limit_logins_identity_period: int = 3600
     rate_limit_media: int = 30
     rate_limit_media_period: int = 1800
     rate_limit_deletes: int = 30

@@ -1,7 +1,8 @@
 """Bearer-token authentication, scope checks and rate limits for API routes.
 
 Routes are written as `@endpoint("write:statuses")` handlers taking (request, grant); the
-decorator resolves the token, checks the scope, applies the per-token/per-IP limit and adds
+decorator resolves the token, checks the scope, applies the per-token, per-account or per-IP
+limit and adds
 Mastodon's X-RateLimit-* headers.
 """
 
@@ -55,19 +56,31 @@ async def current_grant(request: Request) -> Grant | None:
 
 
 def rate_limit(request: Request, bucket: str, key: str | None = None) -> dict[str, str]:
-    """Count one request against a named limit; raise 429 past it. Returns X-RateLimit-* headers."""
+    """Count one request against a named limit (keyed by `key`, else the client IP)."""
+    return rate_limits(request, [(bucket, key)])
+
+
+def rate_limits(request: Request, limits: list[tuple[str, str | None]]) -> dict[str, str]:
+    """Count one request against several limits at once; raise 429 past any of them.
+
+    Returns Mastodon's X-RateLimit-* headers for the limit closest to running out.
+    """
     settings = runtime(request).settings
     ip = client_ip(request)
     if not settings.rate_limits_enabled or (settings.rate_limit_exempt_loopback and is_loopback(ip)):
         return {}
-    limit = getattr(settings, f"rate_limit_{bucket}")
-    period = getattr(settings, f"rate_limit_{bucket}_period")
-    window = request.app.state.rate_limiter.hit(bucket, key or ip, limit, period)
-    reset = datetime.fromtimestamp(window.reset_at, tz=UTC).isoformat().replace("+00:00", "Z")
-    headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(max(window.remaining, 0)),
+    tightest = None
+    for bucket, key in limits:
+        limit = getattr(settings, f"rate_limit_{bucket}")
+        period = getattr(settings, f"rate_limit_{bucket}_period")
+        window = request.app.state.rate_limiter.hit(bucket, key or f"ip:{ip}", limit, period)
+        if tightest is None or window.remaining < tightest.remaining:
+            tightest = window
+    reset = datetime.fromtimestamp(tightest.reset_at, tz=UTC).isoformat().replace("+00:00", "Z")
+    headers = {"X-RateLimit-Limit": str(tightest.limit), "X-RateLimit-Remaining": str(max(tightest.remaining, 0)),
                "X-RateLimit-Reset": reset}
-    if window.exceeded:
-        error = RateLimited(reset_in=int(window.reset_at - datetime.now(UTC).timestamp()) + 1)
+    if tightest.exceeded:
+        error = RateLimited(reset_in=int(tightest.reset_at - datetime.now(UTC).timestamp()) + 1)
         error.headers = headers
         raise error
     return headers
@@ -92,8 +105,13 @@ def endpoint(scope: str | None = None, *, user: bool = True, public: bool = Fals
                     raise Forbidden("This action is outside the authorized scopes")
                 if user and not public and grant.user_id is None:
                     raise Unauthorized("This method requires an authenticated user")
-            key = f"token:{grant.token_id}" if grant else None
-            headers = rate_limit(request, "api", key)
+            if grant is None:
+                headers = rate_limit(request, "api")
+            elif grant.user_id is None:
+                headers = rate_limit(request, "api", f"token:{grant.token_id}")
+            else:  # a new token does not reset the account's allowance
+                headers = rate_limits(request, [("api", f"token:{grant.token_id}"),
+                                                ("api_account", f"account:{grant.user_id}")])
             response = await handler(request, grant)
             response.headers.update(headers)
             return response

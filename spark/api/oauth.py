@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from spark.api import params
-from spark.api.auth import endpoint, rate_limit, runtime
+from spark.api.auth import endpoint, rate_limits, runtime
 from spark.api.presenters import account_json
 from spark.api.responses import JSONResponse, json_response
 from spark.domain import scopes as scope_rules
@@ -48,7 +48,8 @@ async def token(request):
             issued = await oauth.exchange_code(rt, app=app, code=p.str("code"), redirect_uri=p.str("redirect_uri"),
                                                code_verifier=p.str("code_verifier"))
         elif grant_type == "password":
-            headers = rate_limit(request, "logins")
+            headers = rate_limits(request, [("logins", None),
+                                            ("logins_identity", f"login:{(p.str('username') or '').strip().lower()}")])
             issued = await oauth.password_grant(rt, app=app, username=p.str("username"),
                                                 password=p.str("password"), scope=p.str("scope"))
         elif grant_type == "client_credentials":

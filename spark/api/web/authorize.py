@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from spark.api.auth import rate_limit, runtime
+from spark.api.auth import rate_limits, runtime
 from spark.domain.errors import SparkError
 from spark.services import accounts as account_service
 from spark.services import apps as app_service
@@ -125,9 +125,9 @@ async def submit(request: Request) -> Response:
         return _redirect_error(request, error.redirect_uri, error, fields.get("state"))
     step = form.get("step")
     if step == "login":
-        rate_limit(request, "logins")
         login = str(form.get("login", ""))[:320]
         try:
+            rate_limits(request, [("logins", None), ("logins_identity", f"login:{login.strip().lower()}")])
             user_id = await account_service.authenticate(rt, login=login, password=str(form.get("password", ""))[:1024])
         except SparkError as error:
             return render(request, "login.html", 401 if error.status == 422 else error.status, oauth=fields,
