@@ -65,7 +65,7 @@ class Settings(BaseSettings):
             use_https = host not in ("localhost", "127.0.0.1", "::1", "[::1]")
         return "https" if use_https else "http"
 
-    @property
+    @cached_property
     def base_url(self) -> str:
         return f"{self.scheme}://{self.domain}"
 

@@ -166,16 +166,28 @@ def filter_json(row, keywords: list | None, statuses: list | None = None) -> dic
     return out
 
 
-def status_json(rt: Runtime, view: StatusView, viewer_id: int | None) -> dict[str, Any]:
+def statuses_json(rt: Runtime, views: list[StatusView], viewer_id: int | None) -> list[dict[str, Any]]:
+    """A page of statuses; each author's account entity is built once for the page."""
+    accounts: dict[int, dict] = {}
+    return [status_json(rt, view, viewer_id, accounts) for view in views]
+
+
+def status_json(rt: Runtime, view: StatusView, viewer_id: int | None,
+                accounts: dict[int, dict] | None = None) -> dict[str, Any]:
     row = view.row
     author = view.account
     viewer = viewer_id is not None
+    if accounts is None:
+        accounts = {}
+    account = accounts.get(author.id)
+    if account is None:
+        account = accounts[author.id] = account_json(rt, author)
     out: dict[str, Any] = {
         "id": str(row.id),
         "uri": status_uri(rt, row, author),
         "url": status_url(rt, row, author),
         "created_at": iso(row.created_at or id_time(row.id)),
-        "account": account_json(rt, author),
+        "account": account,
         "content": row.content,
         "visibility": Visibility(row.visibility).api_name,
         "sensitive": bool(row.sensitive),
@@ -193,7 +205,7 @@ def status_json(rt: Runtime, view: StatusView, viewer_id: int | None) -> dict[st
         "quotes_count": row.quotes_count,
         "in_reply_to_id": str(row.in_reply_to_id) if row.in_reply_to_id else None,
         "in_reply_to_account_id": str(row.in_reply_to_account_id) if row.in_reply_to_account_id else None,
-        "reblog": status_json(rt, view.reblog, viewer_id) if view.reblog else None,
+        "reblog": status_json(rt, view.reblog, viewer_id, accounts) if view.reblog else None,
         "poll": poll_json(view.poll, view.poll_own_votes, viewer_id) if view.poll else None,
         "card": None,
         "language": row.language,

@@ -20,6 +20,11 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password")
 
 
+def hash_password(password: str) -> str:
+    """Argon2id, with argon2-cffi's recommended parameters."""
+    return _hasher.hash(password)
+
+
 async def create_local_account(rt: Runtime, *, username: str, email: str, password: str,
                                admin: bool = False, locale: str = "en", reason: str | None = None,
                                approved: bool = True, confirmed: bool = True) -> int:
@@ -27,7 +32,7 @@ async def create_local_account(rt: Runtime, *, username: str, email: str, passwo
     username = validate_new_username(username)
     email = validate_email(email)
     password = validate_password(password)
-    password_hash = _hasher.hash(password)
+    password_hash = hash_password(password)
     account_id = new_id()
     now = datetime.now(UTC)
     try:

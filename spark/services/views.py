@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, literal, select, union_all
 
 from spark.adapters.db import schema as t
 from spark.domain.filters import FilterMatcher
@@ -95,12 +95,15 @@ async def load_statuses(conn, ids: list[int], viewer_id: int | None, *, context:
                                          .where(t.apps.c.id.in_(app_ids)))).all():
                 apps[a.id] = a
         if viewer_id:
+            # The viewer's marks on these posts, in one round trip.
             target_ids = [r.reblog_of_id or r.id for r in all_rows.values()]
-            for name, table in (("fav", t.favourites), ("bookmark", t.bookmarks), ("pin", t.pins)):
-                flags[name] = set((await conn.execute(select(table.c.status_id).where(
-                    table.c.account_id == viewer_id, table.c.status_id.in_(target_ids)))).scalars())
-            flags["reblog"] = set((await conn.execute(select(t.statuses.c.reblog_of_id).where(and_(
-                t.statuses.c.account_id == viewer_id, t.statuses.c.reblog_of_id.in_(target_ids))))).scalars())
+            marks = [select(literal(name).label("kind"), table.c.status_id).where(
+                table.c.account_id == viewer_id, table.c.status_id.in_(target_ids))
+                for name, table in (("fav", t.favourites), ("bookmark", t.bookmarks), ("pin", t.pins))]
+            marks.append(select(literal("reblog").label("kind"), t.statuses.c.reblog_of_id).where(and_(
+                t.statuses.c.account_id == viewer_id, t.statuses.c.reblog_of_id.in_(target_ids))))
+            for kind, status_id in (await conn.execute(union_all(*marks))).all():
+                flags[kind].add(status_id)
 
     account_ids = {r.account_id for r in all_rows.values()}
     for ids_ in mention_ids.values():

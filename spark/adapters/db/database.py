@@ -42,7 +42,7 @@ def _sqlite_engine(url: str, *, begin: str | None, pool_size: int) -> AsyncEngin
 class Database:
     """The two doors into storage: `read()` for queries, `write()` for one transaction."""
 
-    def __init__(self, url: str, *, pool_size: int = 10):
+    def __init__(self, url: str, *, pool_size: int = 3):
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:

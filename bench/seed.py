@@ -1,0 +1,126 @@
+"""Seed a Spark database for benchmarks: accounts, posts, a follow graph, home feeds and reader tokens.
+
+Usage: python bench/seed.py DATABASE_URL [--accounts N] [--posts N] [--readers N] [--follows N]
+The database must be migrated and empty. Reader i's bearer token is `bench-reader-{i}`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import random
+import time
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from spark.adapters.db import schema as t
+from spark.adapters.db.database import Database
+from spark.config import normalize_database_url
+from spark.domain.ids import new_id
+from spark.services.accounts import hash_password
+from spark.services.tokens import digest
+
+BATCH = 5_000
+FEED_SIZE = 800  # entries per reader's home feed (Twitter keeps 800, Mastodon 400)
+
+
+def reader_token(i: int) -> str:
+    return f"bench-reader-{i}"
+
+
+async def _insert(conn, table, rows: list[dict]) -> None:
+    for start in range(0, len(rows), BATCH):
+        await conn.execute(table.insert(), rows[start:start + BATCH])
+
+
+async def seed(url: str, accounts: int, posts: int, readers: int, follows: int, seed: int = 7) -> dict:
+    rng = random.Random(seed)
+    db = Database(normalize_database_url(url))
+    now = datetime.now(UTC)
+    start_ms = int((now - timedelta(days=30)).timestamp() * 1000)
+    span_ms = 30 * 86400 * 1000
+    timings = {}
+    clock = time.perf_counter()
+    async with db.write() as conn:
+        if await conn.scalar(select(t.accounts.c.id).limit(1)) is not None:
+            raise SystemExit("the database is not empty")
+        account_ids = [new_id(start_ms - 10_000_000 + i) for i in range(accounts)]
+        await _insert(conn, t.accounts, [
+            {"id": a, "username": f"user{i}", "domain": "", "display_name": f"User {i}", "note": "",
+             "note_source": "", "fields": [], "created_at": now - timedelta(days=60)}
+            for i, a in enumerate(account_ids)])
+        password = hash_password("bench password")
+        await _insert(conn, t.users, [
+            {"id": account_ids[i], "email": f"user{i}@bench.invalid", "password_hash": password, "preferences": {}}
+            for i in range(readers)])
+        app_id = new_id()
+        await conn.execute(t.apps.insert().values(id=app_id, name="bench", redirect_uris="urn:ietf:wg:oauth:2.0:oob",
+                                                  scopes="read", client_id="bench", client_secret="bench"))
+        await _insert(conn, t.tokens, [
+            {"id": new_id(), "token_hash": digest(reader_token(i)), "app_id": app_id, "user_id": account_ids[i],
+             "scopes": "read write follow", "created_at": now} for i in range(readers)])
+        timings["accounts"] = time.perf_counter() - clock
+
+        # Authors by popularity: a few accounts write a lot, most write a little (Zipf-like).
+        weights = list(itertools.accumulate(1 / (rank + 1) ** 0.8 for rank in range(accounts)))
+        authors = rng.choices(range(accounts), cum_weights=weights, k=posts)
+        moments = sorted(rng.randrange(span_ms) for _ in range(posts))
+        post_rows, by_author = [], {}
+        for n, (author, offset) in enumerate(zip(authors, moments, strict=True)):
+            status_id = new_id(start_ms + offset)
+            by_author.setdefault(author, []).append(status_id)
+            post_rows.append({
+                "id": status_id, "account_id": account_ids[author], "local": True, "visibility": 0,
+                "text": f"Post number {n} from user{author}, with a few words to make it realistic.",
+                "content": f"<p>Post number {n} from user{author}, with a few words to make it realistic.</p>",
+                "language": "en", "created_at": datetime.fromtimestamp((start_ms + offset) / 1000, tz=UTC)})
+        clock = time.perf_counter()
+        await _insert(conn, t.statuses, post_rows)
+        timings["posts"] = time.perf_counter() - clock
+
+        # Everyone follows a few accounts, readers follow `follows` (popular accounts more likely).
+        clock = time.perf_counter()
+        follow_rows, followed_by_reader = [], {}
+        for i in range(accounts):
+            count = follows if i < readers else min(30, accounts - 1)
+            targets = set()
+            while len(targets) < count:
+                target = rng.choices(range(accounts), cum_weights=weights, k=1)[0] if rng.random() < 0.5 \
+                    else rng.randrange(accounts)
+                if target != i:
+                    targets.add(target)
+            if i < readers:
+                followed_by_reader[i] = targets
+            follow_rows += [{"id": new_id(), "account_id": account_ids[i], "target_account_id": account_ids[x]}
+                            for x in targets]
+        await _insert(conn, t.follows, follow_rows)
+        timings["follows"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        feed_rows = []
+        for i, targets in followed_by_reader.items():
+            candidates = sorted((s for x in targets | {i} for s in by_author.get(x, [])), reverse=True)[:FEED_SIZE]
+            feed_rows += [{"account_id": account_ids[i], "status_id": s} for s in candidates]
+        await _insert(conn, t.home_feed, feed_rows)
+        timings["feeds"] = time.perf_counter() - clock
+    await db.dispose()
+    return {"accounts": accounts, "posts": posts, "follows": len(follow_rows), "feed_rows": len(feed_rows),
+            "reader_ids": [account_ids[i] for i in range(readers)], "seconds": timings}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("database_url")
+    parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument("--posts", type=int, default=200_000)
+    parser.add_argument("--readers", type=int, default=200)
+    parser.add_argument("--follows", type=int, default=300)
+    args = parser.parse_args()
+    result = asyncio.run(seed(args.database_url, args.accounts, args.posts, args.readers, args.follows))
+    print({k: v for k, v in result.items() if k != "reader_ids"})
+
+
+if __name__ == "__main__":
+    main()
