@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from cachetools import LRUCache
+
 from spark.domain.ids import id_time
 from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
@@ -172,6 +174,37 @@ def statuses_json(rt: Runtime, views: list[StatusView], viewer_id: int | None) -
     return [status_json(rt, view, viewer_id, accounts) for view in views]
 
 
+# The fields of a status entity that only an edit changes, keyed by (base URL, id, edited_at): safe to
+# share between requests and processes' views of the same row, and most of the cost of rendering a page.
+_static_cache: LRUCache = LRUCache(maxsize=50_000)
+
+
+def _static_fields(rt: Runtime, view: StatusView) -> dict[str, Any]:
+    row = view.row
+    key = (rt.settings.base_url, row.id, row.edited_at)
+    cached = _static_cache.get(key)
+    if cached is None:
+        author = view.account
+        cached = _static_cache[key] = {
+            "id": str(row.id),
+            "uri": status_uri(rt, row, author),
+            "url": status_url(rt, row, author),
+            "created_at": iso(row.created_at or id_time(row.id)),
+            "content": row.content,
+            "visibility": Visibility(row.visibility).api_name,
+            "spoiler_text": row.spoiler_text,
+            "media_attachments": [media_json(rt, m) for m in view.media],
+            "mentions": [{"id": str(m.id), "username": m.username, "url": account_url(rt, m), "acct": acct(m)}
+                         for m in view.mentions],
+            "tags": [{"name": name, "url": tag_url(rt, name)} for name in view.tags],
+            "in_reply_to_id": str(row.in_reply_to_id) if row.in_reply_to_id else None,
+            "in_reply_to_account_id": str(row.in_reply_to_account_id) if row.in_reply_to_account_id else None,
+            "language": row.language,
+            "edited_at": iso(row.edited_at),
+        }
+    return cached
+
+
 def status_json(rt: Runtime, view: StatusView, viewer_id: int | None,
                 accounts: dict[int, dict] | None = None) -> dict[str, Any]:
     row = view.row
@@ -182,35 +215,35 @@ def status_json(rt: Runtime, view: StatusView, viewer_id: int | None,
     account = accounts.get(author.id)
     if account is None:
         account = accounts[author.id] = account_json(rt, author)
+    static = _static_fields(rt, view)
     out: dict[str, Any] = {
-        "id": str(row.id),
-        "uri": status_uri(rt, row, author),
-        "url": status_url(rt, row, author),
-        "created_at": iso(row.created_at or id_time(row.id)),
+        "id": static["id"],
+        "uri": static["uri"],
+        "url": static["url"],
+        "created_at": static["created_at"],
         "account": account,
-        "content": row.content,
-        "visibility": Visibility(row.visibility).api_name,
+        "content": static["content"],
+        "visibility": static["visibility"],
         "sensitive": bool(row.sensitive),
-        "spoiler_text": row.spoiler_text,
-        "media_attachments": [media_json(rt, m) for m in view.media],
+        "spoiler_text": static["spoiler_text"],
+        "media_attachments": static["media_attachments"],
         "application": ({"name": view.application.name, "website": view.application.website}
                         if view.application else None),
-        "mentions": [{"id": str(m.id), "username": m.username, "url": account_url(rt, m), "acct": acct(m)}
-                     for m in view.mentions],
-        "tags": [{"name": name, "url": tag_url(rt, name)} for name in view.tags],
+        "mentions": static["mentions"],
+        "tags": static["tags"],
         "emojis": [],
         "reblogs_count": row.reblogs_count,
         "favourites_count": row.favourites_count,
         "replies_count": row.replies_count,
         "quotes_count": row.quotes_count,
-        "in_reply_to_id": str(row.in_reply_to_id) if row.in_reply_to_id else None,
-        "in_reply_to_account_id": str(row.in_reply_to_account_id) if row.in_reply_to_account_id else None,
+        "in_reply_to_id": static["in_reply_to_id"],
+        "in_reply_to_account_id": static["in_reply_to_account_id"],
         "reblog": status_json(rt, view.reblog, viewer_id, accounts) if view.reblog else None,
         "poll": poll_json(view.poll, view.poll_own_votes, viewer_id) if view.poll else None,
         "card": None,
-        "language": row.language,
+        "language": static["language"],
         "text": None,
-        "edited_at": iso(row.edited_at),
+        "edited_at": static["edited_at"],
         "quote": None,
         "quote_approval": {
             "automatic": [row.quote_approval_policy] if row.quote_approval_policy in ("public", "followers") else [],

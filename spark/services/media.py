@@ -155,7 +155,10 @@ async def get_own(rt: Runtime, account_id: int, media_id: int | None):
 
 async def describe(rt: Runtime, account_id: int, media_id: int | None, *, description: str | None,
                    focus: str | None):
+    """Change an upload before it is posted (as Mastodon: once attached, only an edit of the post changes it)."""
     row = await get_own(rt, account_id, media_id)
+    if row.status_id is not None:
+        raise NotFound()
     values = {}
     if description is not None:
         values["description"] = _check_description(description)

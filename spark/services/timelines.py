@@ -2,48 +2,66 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, bindparam, exists, literal, or_, select, union_all
 
 from spark.adapters.db import schema as t
 from spark.domain.errors import NotFound
-from spark.domain.filters import hides
+from spark.domain.filters import FilterMatcher, hides
 from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
 from spark.services.paging import Page, ranged
 from spark.services.statuses import blocked_between
-from spark.services.views import StatusView, load_filters, load_statuses
+from spark.services.views import StatusView, hydrate, load_filters
 
 
-async def _hidden_accounts(conn, viewer_id: int | None, exclusive_lists: bool) -> set[int]:
-    """Accounts whose posts the viewer never sees in timelines: blocked, blocking, muted, and on the
-    home timeline the members of the viewer's exclusive lists."""
-    if viewer_id is None:
-        return set()
-    blocked = select(t.blocks.c.target_account_id).where(t.blocks.c.account_id == viewer_id)
-    blocking = select(t.blocks.c.account_id).where(t.blocks.c.target_account_id == viewer_id)
-    muted = select(t.mutes.c.target_account_id).where(t.mutes.c.account_id == viewer_id)
-    hidden = blocked.union(blocking, muted)
+def _viewer_rules_query(exclusive_lists: bool):
+    viewer = bindparam("viewer")
+    hide = literal("hide").label("kind")
+    parts = [
+        select(hide, t.blocks.c.target_account_id).where(t.blocks.c.account_id == viewer),
+        select(hide, t.blocks.c.account_id).where(t.blocks.c.target_account_id == viewer),
+        select(hide, t.mutes.c.target_account_id).where(t.mutes.c.account_id == viewer),
+        select(literal("filter"), t.filters.c.id).where(t.filters.c.account_id == viewer),
+    ]
     if exclusive_lists:
-        hidden = blocked.union(blocking, muted, select(t.list_accounts.c.account_id).join(
+        parts.append(select(hide, t.list_accounts.c.account_id).join(
             t.lists, t.lists.c.id == t.list_accounts.c.list_id).where(
-            t.lists.c.account_id == viewer_id, t.lists.c.exclusive.is_(True)))
-    return set((await conn.execute(hidden)).scalars().all())
+            t.lists.c.account_id == viewer, t.lists.c.exclusive.is_(True)))
+    return union_all(*parts)
+
+
+_VIEWER_RULES = {exclusive: _viewer_rules_query(exclusive) for exclusive in (False, True)}
+
+
+async def _viewer_rules(conn, viewer_id: int | None, exclusive_lists: bool) -> tuple[set[int], FilterMatcher | None]:
+    """In one round trip: the accounts whose posts the viewer never sees in timelines (blocked, blocking,
+    muted, and on the home timeline the members of the viewer's exclusive lists), and the viewer's filters."""
+    if viewer_id is None:
+        return set(), None
+    rows = (await conn.execute(_VIEWER_RULES[exclusive_lists], {"viewer": viewer_id})).all()
+    hidden = {value for kind, value in rows if kind == "hide"}
+    has_filters = any(kind == "filter" for kind, _ in rows)
+    return hidden, await load_filters(conn, viewer_id, any_exist=has_filters)
 
 
 async def _page(conn, query, column, page: Page, viewer_id: int | None, context: str, *,
                 exclusive_lists: bool = False) -> list[StatusView]:
-    """Run a timeline query, hydrate, and drop hidden authors and `hide` filters (over-fetching a little)."""
-    hidden = await _hidden_accounts(conn, viewer_id, exclusive_lists)
-    filters = await load_filters(conn, viewer_id)
+    """Run a timeline query, hydrate, and drop hidden authors and `hide` filters (over-fetching a little).
+
+    `query` selects status ids from the column paged on; its window and the posts are read in one query.
+    """
+    hidden, filters = await _viewer_rules(conn, viewer_id, exclusive_lists)
     out: list[StatusView] = []
     fetch = page.limit + 10 if (hidden or filters) else page.limit
     cursor = page
     for _ in range(4):
         windowed, ascending = ranged(query, column, cursor, fetch)
-        ids = list((await conn.execute(windowed)).scalars().all())
-        if not ids:
+        window = windowed.subquery()
+        rows = sorted((await conn.execute(select(t.statuses).join(window, t.statuses.c.id == window.c[0]))).all(),
+                      key=lambda row: row.id, reverse=not ascending)
+        if not rows:
             break
-        views = await load_statuses(conn, ids, viewer_id, context=context, filters=filters)
+        views = await hydrate(conn, rows, viewer_id, context=context, filters=filters)
         for view in views:
             inner = view.reblog or view
             if view.account.id in hidden or inner.account.id in hidden:
@@ -51,9 +69,9 @@ async def _page(conn, query, column, page: Page, viewer_id: int | None, context:
             if view.filtered and hides(view.filtered):
                 continue
             out.append(view)
-        if len(out) >= page.limit or len(ids) < fetch:
+        if len(out) >= page.limit or len(rows) < fetch:
             break
-        edge = ids[-1]
+        edge = rows[-1].id
         cursor = Page(max_id=None if ascending else edge, since_id=page.since_id,
                       min_id=edge if ascending else None, limit=page.limit)
     out = out[: page.limit]

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from spark.adapters.db import schema as t
 from spark.domain.ids import new_id
@@ -54,20 +54,19 @@ async def issue(rt: Runtime, *, user_id: int | None, app_id: int | None, scopes:
 
 
 
-def _lookup_query(token_hash: str):
-    return (
-        select(t.tokens.c.id, t.tokens.c.user_id, t.tokens.c.app_id, t.tokens.c.scopes, t.tokens.c.expires_at,
-               t.users.c.disabled, t.users.c.approved, t.users.c.admin, t.accounts.c.suspended_at)
-        .select_from(t.tokens.outerjoin(t.users, t.users.c.id == t.tokens.c.user_id)
-                     .outerjoin(t.accounts, t.accounts.c.id == t.tokens.c.user_id))
-        .where(t.tokens.c.token_hash == token_hash, t.tokens.c.revoked_at.is_(None))
-    )
+_LOOKUP = (
+    select(t.tokens.c.id, t.tokens.c.user_id, t.tokens.c.app_id, t.tokens.c.scopes, t.tokens.c.expires_at,
+           t.users.c.disabled, t.users.c.approved, t.users.c.admin, t.accounts.c.suspended_at)
+    .select_from(t.tokens.outerjoin(t.users, t.users.c.id == t.tokens.c.user_id)
+                 .outerjoin(t.accounts, t.accounts.c.id == t.tokens.c.user_id))
+    .where(t.tokens.c.token_hash == bindparam("token_hash"), t.tokens.c.revoked_at.is_(None))
+)
 
 
 async def resolve(rt: Runtime, bearer: str) -> Grant | None:
     """The grant behind a bearer token, or None if unknown, revoked, expired or its user is barred."""
     async with rt.db.read() as conn:
-        row = (await conn.execute(_lookup_query(digest(bearer)))).first()
+        row = (await conn.execute(_LOOKUP, {"token_hash": digest(bearer)})).first()
     if row is None:
         return None
     if row.expires_at is not None and _aware(row.expires_at) < datetime.now(UTC):

@@ -6,7 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, literal, select, union_all
+from cachetools import LRUCache
+from sqlalchemy import bindparam, literal, select, union_all
 
 from spark.adapters.db import schema as t
 from spark.domain.filters import FilterMatcher
@@ -31,95 +32,144 @@ class StatusView:
     application: Any = None
 
 
+# Hot-path statements are built once: constructing SQLAlchemy expressions costs more than running them.
+_IDS = bindparam("ids", expanding=True)
+_VIEWER = bindparam("viewer")
+_ACCOUNTS_BY_ID = select(t.accounts).where(t.accounts.c.id.in_(_IDS))
+_STATUSES_BY_ID = select(t.statuses).where(t.statuses.c.id.in_(_IDS))
+_MEDIA_OF = (select(t.media_attachments).where(t.media_attachments.c.status_id.in_(_IDS))
+             .order_by(t.media_attachments.c.position, t.media_attachments.c.id))
+_MENTIONS_OF = select(t.mentions.c.status_id, t.mentions.c.account_id).where(t.mentions.c.status_id.in_(_IDS))
+_TAGS_OF = (select(t.status_tags.c.status_id, t.tags.c.name).join(t.tags, t.tags.c.id == t.status_tags.c.tag_id)
+            .where(t.status_tags.c.status_id.in_(_IDS)))
+_APPS_BY_ID = select(t.apps.c.id, t.apps.c.name, t.apps.c.website).where(t.apps.c.id.in_(_IDS))
+# The viewer's marks on a page of posts, in one round trip.
+_MARKS = union_all(
+    *[select(literal(name).label("kind"), table.c.status_id).where(table.c.account_id == _VIEWER,
+                                                                   table.c.status_id.in_(_IDS))
+      for name, table in (("fav", t.favourites), ("bookmark", t.bookmarks), ("pin", t.pins))],
+    select(literal("reblog").label("kind"), t.statuses.c.reblog_of_id).where(
+        t.statuses.c.account_id == _VIEWER, t.statuses.c.reblog_of_id.in_(_IDS)))
+
+
 async def accounts_by_id(conn, ids) -> dict[int, Any]:
-    ids = {i for i in ids if i is not None}
+    ids = [i for i in set(ids) if i is not None]
     if not ids:
         return {}
-    rows = (await conn.execute(select(t.accounts).where(t.accounts.c.id.in_(ids)))).all()
-    return {row.id: row for row in rows}
+    return {row.id: row for row in (await conn.execute(_ACCOUNTS_BY_ID, {"ids": ids})).all()}
 
 
 async def _status_rows(conn, ids) -> dict[int, Any]:
-    ids = {i for i in ids if i is not None}
+    ids = [i for i in set(ids) if i is not None]
     if not ids:
         return {}
-    rows = (await conn.execute(select(t.statuses).where(t.statuses.c.id.in_(ids)))).all()
-    return {row.id: row for row in rows}
+    return {row.id: row for row in (await conn.execute(_STATUSES_BY_ID, {"ids": ids})).all()}
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """What only an edit changes on a post: attachments, mentioned accounts, hashtags."""
+
+    media: list
+    mentions: list
+    tags: list
+
+
+# Keyed by (id, edited_at), so an edit made by any process is seen at once and a deleted post is
+# never asked for; the rows are read-only. Apps never change once registered.
+_parts_cache: LRUCache = LRUCache(maxsize=50_000)
+_apps_cache: LRUCache = LRUCache(maxsize=2_000)
+
+
+async def _parts(conn, rows) -> dict[int, _Parts]:
+    out: dict[int, _Parts] = {}
+    missing = []
+    for row in rows:
+        cached = _parts_cache.get((row.id, row.edited_at))
+        if cached is None:
+            missing.append(row)
+        else:
+            out[row.id] = cached
+    if not missing:
+        return out
+    ids = [row.id for row in missing]
+    media: dict[int, list] = defaultdict(list)
+    for m in (await conn.execute(_MEDIA_OF, {"ids": ids})).all():
+        media[m.status_id].append(m)
+    mention_ids: dict[int, list[int]] = defaultdict(list)
+    for m in (await conn.execute(_MENTIONS_OF, {"ids": ids})).all():
+        mention_ids[m.status_id].append(m.account_id)
+    tags: dict[int, list[str]] = defaultdict(list)
+    for st in (await conn.execute(_TAGS_OF, {"ids": ids})).all():
+        tags[st.status_id].append(st.name)
+    mentioned = await accounts_by_id(conn, [a for group in mention_ids.values() for a in group])
+    for row in missing:
+        parts = _Parts(media=media.get(row.id, []), tags=tags.get(row.id, []),
+                       mentions=[mentioned[a] for a in mention_ids.get(row.id, []) if a in mentioned])
+        _parts_cache[(row.id, row.edited_at)] = out[row.id] = parts
+    return out
+
+
+async def _apps(conn, ids: set[int]) -> dict[int, Any]:
+    out = {i: _apps_cache[i] for i in ids if i in _apps_cache}
+    missing = list(ids - out.keys())
+    if missing:
+        for a in (await conn.execute(_APPS_BY_ID, {"ids": missing})).all():
+            _apps_cache[a.id] = out[a.id] = a
+    return out
 
 
 async def load_statuses(conn, ids: list[int], viewer_id: int | None, *, context: str | None = None,
                         filters: FilterMatcher | None = None) -> list[StatusView]:
     """StatusViews for `ids`, in the same order; ids that no longer exist are skipped."""
     rows = await _status_rows(conn, ids)
-    inner_ids = {r.reblog_of_id for r in rows.values()} | {r.quote_of_id for r in rows.values()}
-    inner_rows = await _status_rows(conn, inner_ids - rows.keys())
-    # One level deeper for quotes inside reposts.
-    deeper = {r.quote_of_id for r in inner_rows.values()} - rows.keys() - inner_rows.keys()
-    inner_rows.update(await _status_rows(conn, deeper))
-    all_rows = {**inner_rows, **rows}
-    all_ids = list(all_rows)
+    return await hydrate(conn, [rows[i] for i in ids if i in rows], viewer_id, context=context, filters=filters)
 
-    media_by_status: dict[int, list] = defaultdict(list)
-    mention_ids: dict[int, list[int]] = defaultdict(list)
-    tags_by_status: dict[int, list[str]] = defaultdict(list)
+
+async def hydrate(conn, rows: list, viewer_id: int | None, *, context: str | None = None,
+                  filters: FilterMatcher | None = None) -> list[StatusView]:
+    """StatusViews for status rows already read, in the same order."""
+    by_id = {row.id: row for row in rows}
+    inner_ids = {r.reblog_of_id for r in rows} | {r.quote_of_id for r in rows}
+    inner_rows = await _status_rows(conn, inner_ids - by_id.keys())
+    # One level deeper for quotes inside reposts.
+    deeper = {r.quote_of_id for r in inner_rows.values()} - by_id.keys() - inner_rows.keys()
+    inner_rows.update(await _status_rows(conn, deeper))
+    all_rows = {**inner_rows, **by_id}
+
+    parts = await _parts(conn, all_rows.values())
     polls: dict[int, Any] = {}
     own_votes: dict[int, list[int]] = defaultdict(list)
     flags: dict[str, set[int]] = {"fav": set(), "reblog": set(), "bookmark": set(), "pin": set()}
     apps: dict[int, Any] = {}
-    if all_ids:
-        for m in (await conn.execute(
-            select(t.media_attachments).where(t.media_attachments.c.status_id.in_(all_ids))
-            .order_by(t.media_attachments.c.position, t.media_attachments.c.id)
-        )).all():
-            media_by_status[m.status_id].append(m)
-        for m in (await conn.execute(select(t.mentions).where(t.mentions.c.status_id.in_(all_ids)))).all():
-            mention_ids[m.status_id].append(m.account_id)
-        for st in (await conn.execute(
-            select(t.status_tags.c.status_id, t.tags.c.name)
-            .join(t.tags, t.tags.c.id == t.status_tags.c.tag_id)
-            .where(t.status_tags.c.status_id.in_(all_ids))
-        )).all():
-            tags_by_status[st.status_id].append(st.name)
-        poll_ids = [r.poll_id for r in all_rows.values() if r.poll_id]
-        if poll_ids:
-            for p in (await conn.execute(select(t.polls).where(t.polls.c.id.in_(poll_ids)))).all():
-                polls[p.id] = p
-            if viewer_id:
-                for v in (await conn.execute(select(t.poll_votes.c.poll_id, t.poll_votes.c.choice).where(
-                    t.poll_votes.c.poll_id.in_(poll_ids), t.poll_votes.c.account_id == viewer_id
-                ))).all():
-                    own_votes[v.poll_id].append(v.choice)
-        app_ids = {r.application_id for r in all_rows.values() if r.application_id}
-        if app_ids and viewer_id:
-            for a in (await conn.execute(select(t.apps.c.id, t.apps.c.name, t.apps.c.website)
-                                         .where(t.apps.c.id.in_(app_ids)))).all():
-                apps[a.id] = a
+    poll_ids = [r.poll_id for r in all_rows.values() if r.poll_id]
+    if poll_ids:
+        for p in (await conn.execute(select(t.polls).where(t.polls.c.id.in_(poll_ids)))).all():
+            polls[p.id] = p
         if viewer_id:
-            # The viewer's marks on these posts, in one round trip.
-            target_ids = [r.reblog_of_id or r.id for r in all_rows.values()]
-            marks = [select(literal(name).label("kind"), table.c.status_id).where(
-                table.c.account_id == viewer_id, table.c.status_id.in_(target_ids))
-                for name, table in (("fav", t.favourites), ("bookmark", t.bookmarks), ("pin", t.pins))]
-            marks.append(select(literal("reblog").label("kind"), t.statuses.c.reblog_of_id).where(and_(
-                t.statuses.c.account_id == viewer_id, t.statuses.c.reblog_of_id.in_(target_ids))))
-            for kind, status_id in (await conn.execute(union_all(*marks))).all():
-                flags[kind].add(status_id)
+            for v in (await conn.execute(select(t.poll_votes.c.poll_id, t.poll_votes.c.choice).where(
+                t.poll_votes.c.poll_id.in_(poll_ids), t.poll_votes.c.account_id == viewer_id
+            ))).all():
+                own_votes[v.poll_id].append(v.choice)
+    if viewer_id and all_rows:
+        apps = await _apps(conn, {r.application_id for r in all_rows.values() if r.application_id})
+        target_ids = list({r.reblog_of_id or r.id for r in all_rows.values()})
+        for kind, status_id in (await conn.execute(_MARKS, {"viewer": viewer_id, "ids": target_ids})).all():
+            flags[kind].add(status_id)
 
-    account_ids = {r.account_id for r in all_rows.values()}
-    for ids_ in mention_ids.values():
-        account_ids.update(ids_)
-    accounts = await accounts_by_id(conn, account_ids)
+    accounts = await accounts_by_id(conn, {r.account_id for r in all_rows.values()})
 
     def build(row, depth: int = 0) -> StatusView | None:
         account = accounts.get(row.account_id)
         if account is None:
             return None
+        part = parts[row.id]
         view = StatusView(
             row=row,
             account=account,
-            media=media_by_status.get(row.id, []),
-            mentions=[accounts[a] for a in mention_ids.get(row.id, []) if a in accounts],
-            tags=tags_by_status.get(row.id, []),
+            media=part.media,
+            mentions=part.mentions,
+            tags=part.tags,
             poll=polls.get(row.poll_id) if row.poll_id else None,
             poll_own_votes=own_votes.get(row.poll_id, []) if row.poll_id else None,
             favourited=row.id in flags["fav"],
@@ -142,20 +192,20 @@ async def load_statuses(conn, ids: list[int], viewer_id: int | None, *, context:
         return view
 
     out = []
-    for status_id in ids:
-        row = rows.get(status_id)
-        if row is not None:
-            view = build(row)
-            if view is not None:
-                out.append(view)
+    for row in rows:
+        view = build(row)
+        if view is not None:
+            out.append(view)
     return out
 
 
-async def load_filters(conn, viewer_id: int | None) -> FilterMatcher | None:
-    """The viewer's active filters, compiled once per request."""
+async def load_filters(conn, viewer_id: int | None, *, any_exist: bool = True) -> FilterMatcher | None:
+    """The viewer's active filters, compiled once per request (`any_exist=False`: already known to be none)."""
     if viewer_id is None:
         return None
-    filter_rows = (await conn.execute(select(t.filters).where(t.filters.c.account_id == viewer_id))).all()
+    filter_rows = []
+    if any_exist:
+        filter_rows = (await conn.execute(select(t.filters).where(t.filters.c.account_id == viewer_id))).all()
     if not filter_rows:
         return FilterMatcher([], {}, {})
     ids = [f.id for f in filter_rows]

@@ -46,6 +46,13 @@ def test_post_with_image(api):
     media = api.media_post(_jpeg_with_gps(), mime_type="image/jpeg")
     status = api.status_post("look", media_ids=[media["id"]])
     assert status["media_attachments"][0]["id"] == media["id"]
+    # Once posted, only an edit of the post changes its media (as in Mastodon).
+    try:
+        api.media_update(media["id"], description="sneaky")
+        raise AssertionError("changed attached media")
+    except MastodonAPIError as error:
+        assert error.args[1] == 404
+    assert api.status(status["id"])["media_attachments"][0]["description"] is None
 
 
 def test_other_users_media_is_404(server, api):

@@ -62,6 +62,21 @@ def test_edit_keeps_history_and_source(api):
     assert api.status_source(status["id"])["text"] == "second version"
 
 
+def test_edit_shows_on_timelines_already_rendered(server):
+    alice, bob = server.new_user(), server.new_user()
+    bob_name = bob.account_verify_credentials()["username"]
+    status = alice.status_post("before #first")
+    # Render it once (timelines keep rendered parts of posts), then edit tags, mentions and text.
+    assert [t["name"] for t in alice.timeline_home()[0]["tags"]] == ["first"]
+    alice.status_update(status["id"], status=f"after #second @{bob_name}")
+    shown = next(s for s in alice.timeline_home() if s["id"] == status["id"])
+    assert "after" in shown["content"]
+    assert [t["name"] for t in shown["tags"]] == ["second"]
+    assert [m["username"] for m in shown["mentions"]] == [bob_name]
+    assert shown["edited_at"] is not None
+    assert [t["name"] for t in alice.status(status["id"])["tags"]] == ["second"]
+
+
 def test_delete_returns_source_and_removes(api):
     status = api.status_post("to be deleted")
     deleted = api.status_delete(status["id"])

@@ -145,7 +145,7 @@ statuses = Table(
     Column("local", Boolean, nullable=False, server_default="1"),
     _ref("in_reply_to_id", nullable=True, index=True),
     _ref("in_reply_to_account_id", nullable=True),
-    _ref("reblog_of_id", nullable=True, index=True),
+    _ref("reblog_of_id", nullable=True),
     _ref("quote_of_id", nullable=True, index=True),
     Column("quote_state", String(16)),  # pending | accepted | rejected | revoked
     Column("quote_approval_policy", String(16), nullable=False, server_default="public"),
@@ -167,6 +167,8 @@ statuses = Table(
 Index("ix_statuses_account_id_id", statuses.c.account_id, statuses.c.id)
 Index("ix_statuses_public", statuses.c.visibility, statuses.c.local, statuses.c.id)
 Index("ix_statuses_uri", statuses.c.uri)
+# Reposts of a post, and "has the viewer reposted these?" without scanning the viewer's posts.
+Index("ix_statuses_reblog_of_id_account_id", statuses.c.reblog_of_id, statuses.c.account_id)
 
 status_edits = Table(
     "status_edits",

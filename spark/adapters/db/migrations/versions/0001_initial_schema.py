@@ -388,7 +388,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_statuses_in_reply_to_id'), ['in_reply_to_id'], unique=False)
         batch_op.create_index('ix_statuses_public', ['visibility', 'local', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_statuses_quote_of_id'), ['quote_of_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_statuses_reblog_of_id'), ['reblog_of_id'], unique=False)
+        batch_op.create_index('ix_statuses_reblog_of_id_account_id', ['reblog_of_id', 'account_id'], unique=False)
         batch_op.create_index('ix_statuses_uri', ['uri'], unique=False)
 
     op.create_table('tags',
@@ -447,7 +447,7 @@ def downgrade() -> None:
     op.drop_table('tags')
     with op.batch_alter_table('statuses', schema=None) as batch_op:
         batch_op.drop_index('ix_statuses_uri')
-        batch_op.drop_index(batch_op.f('ix_statuses_reblog_of_id'))
+        batch_op.drop_index('ix_statuses_reblog_of_id_account_id')
         batch_op.drop_index(batch_op.f('ix_statuses_quote_of_id'))
         batch_op.drop_index('ix_statuses_public')
         batch_op.drop_index(batch_op.f('ix_statuses_in_reply_to_id'))
