@@ -42,39 +42,48 @@ def account_uri(rt: Runtime, row) -> str:
     return row.uri or rt.url(f"/users/{row.username}")
 
 
+# Everything of an account entity but its counters, keyed by (base URL, id, updated_at, suspended_at):
+# whatever changes a profile sets updated_at, so any process sees the change at once.
+_account_cache: LRUCache = LRUCache(maxsize=20_000)
+
+
+def _account_fields(rt: Runtime, row) -> dict[str, Any]:
+    key = (rt.settings.base_url, row.id, row.updated_at, row.suspended_at)
+    cached = _account_cache.get(key)
+    if cached is None:
+        avatar = rt.media.url(row.avatar_key) or row.avatar_remote_url or rt.url(MISSING_AVATAR)
+        header = rt.media.url(row.header_key) or row.header_remote_url or rt.url(MISSING_HEADER)
+        created = row.created_at
+        cached = _account_cache[key] = {
+            "id": str(row.id),
+            "username": row.username,
+            "acct": acct(row),
+            "display_name": row.display_name,
+            "locked": bool(row.locked),
+            "bot": bool(row.bot),
+            "discoverable": bool(row.discoverable),
+            "indexable": bool(row.indexable),
+            "group": False,
+            "created_at": iso(datetime(created.year, created.month, created.day, tzinfo=UTC)) if created else None,
+            "note": row.note,
+            "url": account_url(rt, row),
+            "uri": account_uri(rt, row),
+            "avatar": avatar,
+            "avatar_static": avatar,
+            "header": header,
+            "header_static": header,
+            "hide_collections": bool(row.hide_collections),
+            "noindex": False,
+            "fields": [{"name": f.get("name", ""), "value": f.get("value", ""), "verified_at": f.get("verified_at")}
+                       for f in (row.fields or [])],
+        }
+    return cached
+
+
 def account_json(rt: Runtime, row, *, source: bool = False, user=None) -> dict[str, Any]:
-    avatar = rt.media.url(row.avatar_key) or row.avatar_remote_url or rt.url(MISSING_AVATAR)
-    header = rt.media.url(row.header_key) or row.header_remote_url or rt.url(MISSING_HEADER)
-    created = row.created_at
-    out = {
-        "id": str(row.id),
-        "username": row.username,
-        "acct": acct(row),
-        "display_name": row.display_name,
-        "locked": bool(row.locked),
-        "bot": bool(row.bot),
-        "discoverable": bool(row.discoverable),
-        "indexable": bool(row.indexable),
-        "group": False,
-        "created_at": iso(datetime(created.year, created.month, created.day, tzinfo=UTC)) if created else None,
-        "note": row.note,
-        "url": account_url(rt, row),
-        "uri": account_uri(rt, row),
-        "avatar": avatar,
-        "avatar_static": avatar,
-        "header": header,
-        "header_static": header,
-        "followers_count": row.followers_count,
-        "following_count": row.following_count,
-        "statuses_count": row.statuses_count,
-        "last_status_at": iso_date(row.last_status_at),
-        "hide_collections": bool(row.hide_collections),
-        "noindex": False,
-        "emojis": [],
-        "roles": [],
-        "fields": [{"name": f.get("name", ""), "value": f.get("value", ""), "verified_at": f.get("verified_at")}
-                   for f in (row.fields or [])],
-    }
+    out = dict(_account_fields(rt, row))
+    out.update(followers_count=row.followers_count, following_count=row.following_count,
+               statuses_count=row.statuses_count, last_status_at=iso_date(row.last_status_at), emojis=[], roles=[])
     if row.suspended_at is not None:
         out["suspended"] = True
     if source and user is not None:

@@ -108,7 +108,8 @@ async def remove_image(rt: Runtime, account_id: int, which: str) -> None:
     column = {"avatar": "avatar_key", "header": "header_key"}[which]
     async with rt.db.write() as conn:
         key = await conn.scalar(select(getattr(t.accounts.c, column)).where(t.accounts.c.id == account_id))
-        await conn.execute(update(t.accounts).where(t.accounts.c.id == account_id).values({column: None}))
+        await conn.execute(update(t.accounts).where(t.accounts.c.id == account_id).values(
+            {column: None, "updated_at": datetime.now(UTC)}))
     if key:
         rt.media.delete(key)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import and_, bindparam, exists, literal, or_, select, union_all
 
 from spark.adapters.db import schema as t
@@ -44,8 +46,36 @@ async def _viewer_rules(conn, viewer_id: int | None, exclusive_lists: bool) -> t
     return hidden, await load_filters(conn, viewer_id, any_exist=has_filters)
 
 
+_CURSORS = ("max_id", "since_id", "min_id")
+_windows: dict[tuple, tuple] = {}
+
+
+def _window(query, column, cursor: Page, fetch: int, key: str | None) -> tuple[Any, bool, dict]:
+    """(statement reading a window of `query` with its posts, ascending?, parameters).
+
+    A constant `query` (with bind parameters, named by `key`) is built once per page shape.
+    """
+    if key is None:
+        windowed, ascending = ranged(query, column, cursor, fetch)
+        return _with_posts(windowed), ascending, {}
+    given = {name: getattr(cursor, name) for name in _CURSORS if getattr(cursor, name) is not None}
+    shape = (key, *given, fetch)
+    if shape not in _windows:
+        slots = Page(**{name: bindparam(name) for name in given}, limit=cursor.limit)
+        windowed, ascending = ranged(query, column, slots, fetch)
+        _windows[shape] = (_with_posts(windowed), ascending)
+    statement, ascending = _windows[shape]
+    return statement, ascending, given
+
+
+def _with_posts(windowed):
+    window = windowed.subquery()
+    return select(t.statuses).join(window, t.statuses.c.id == window.c[0])
+
+
 async def _page(conn, query, column, page: Page, viewer_id: int | None, context: str, *,
-                exclusive_lists: bool = False) -> list[StatusView]:
+                exclusive_lists: bool = False, key: str | None = None, params: dict | None = None
+                ) -> list[StatusView]:
     """Run a timeline query, hydrate, and drop hidden authors and `hide` filters (over-fetching a little).
 
     `query` selects status ids from the column paged on; its window and the posts are read in one query.
@@ -55,9 +85,8 @@ async def _page(conn, query, column, page: Page, viewer_id: int | None, context:
     fetch = page.limit + 10 if (hidden or filters) else page.limit
     cursor = page
     for _ in range(4):
-        windowed, ascending = ranged(query, column, cursor, fetch)
-        window = windowed.subquery()
-        rows = sorted((await conn.execute(select(t.statuses).join(window, t.statuses.c.id == window.c[0]))).all(),
+        statement, ascending, cursor_params = _window(query, column, cursor, fetch, key)
+        rows = sorted((await conn.execute(statement, {**(params or {}), **cursor_params})).all(),
                       key=lambda row: row.id, reverse=not ascending)
         if not rows:
             break
@@ -80,10 +109,13 @@ async def _page(conn, query, column, page: Page, viewer_id: int | None, context:
     return out
 
 
+_HOME = select(t.home_feed.c.status_id).where(t.home_feed.c.account_id == bindparam("viewer"))
+
+
 async def home(rt: Runtime, viewer_id: int, page: Page) -> list[StatusView]:
-    query = select(t.home_feed.c.status_id).where(t.home_feed.c.account_id == viewer_id)
     async with rt.db.read() as conn:
-        return await _page(conn, query, t.home_feed.c.status_id, page, viewer_id, "home", exclusive_lists=True)
+        return await _page(conn, _HOME, t.home_feed.c.status_id, page, viewer_id, "home", exclusive_lists=True,
+                           key="home", params={"viewer": viewer_id})
 
 
 def _public_query(*, local: bool, remote: bool, only_media: bool):

@@ -10,6 +10,7 @@ from cachetools import LRUCache
 from sqlalchemy import bindparam, literal, select, union_all
 
 from spark.adapters.db import schema as t
+from spark.adapters.db.functions import in_ids
 from spark.domain.filters import FilterMatcher
 
 
@@ -33,23 +34,22 @@ class StatusView:
 
 
 # Hot-path statements are built once: constructing SQLAlchemy expressions costs more than running them.
-_IDS = bindparam("ids", expanding=True)
 _VIEWER = bindparam("viewer")
-_ACCOUNTS_BY_ID = select(t.accounts).where(t.accounts.c.id.in_(_IDS))
-_STATUSES_BY_ID = select(t.statuses).where(t.statuses.c.id.in_(_IDS))
-_MEDIA_OF = (select(t.media_attachments).where(t.media_attachments.c.status_id.in_(_IDS))
+_ACCOUNTS_BY_ID = select(t.accounts).where(in_ids(t.accounts.c.id))
+_STATUSES_BY_ID = select(t.statuses).where(in_ids(t.statuses.c.id))
+_MEDIA_OF = (select(t.media_attachments).where(in_ids(t.media_attachments.c.status_id))
              .order_by(t.media_attachments.c.position, t.media_attachments.c.id))
-_MENTIONS_OF = select(t.mentions.c.status_id, t.mentions.c.account_id).where(t.mentions.c.status_id.in_(_IDS))
+_MENTIONS_OF = select(t.mentions.c.status_id, t.mentions.c.account_id).where(in_ids(t.mentions.c.status_id))
 _TAGS_OF = (select(t.status_tags.c.status_id, t.tags.c.name).join(t.tags, t.tags.c.id == t.status_tags.c.tag_id)
-            .where(t.status_tags.c.status_id.in_(_IDS)))
-_APPS_BY_ID = select(t.apps.c.id, t.apps.c.name, t.apps.c.website).where(t.apps.c.id.in_(_IDS))
+            .where(in_ids(t.status_tags.c.status_id)))
+_APPS_BY_ID = select(t.apps.c.id, t.apps.c.name, t.apps.c.website).where(in_ids(t.apps.c.id))
 # The viewer's marks on a page of posts, in one round trip.
 _MARKS = union_all(
     *[select(literal(name).label("kind"), table.c.status_id).where(table.c.account_id == _VIEWER,
-                                                                   table.c.status_id.in_(_IDS))
+                                                                   in_ids(table.c.status_id))
       for name, table in (("fav", t.favourites), ("bookmark", t.bookmarks), ("pin", t.pins))],
     select(literal("reblog").label("kind"), t.statuses.c.reblog_of_id).where(
-        t.statuses.c.account_id == _VIEWER, t.statuses.c.reblog_of_id.in_(_IDS)))
+        t.statuses.c.account_id == _VIEWER, in_ids(t.statuses.c.reblog_of_id)))
 
 
 async def accounts_by_id(conn, ids) -> dict[int, Any]:

@@ -40,6 +40,19 @@ def test_update_profile_fields_images_and_source(server, api):
     assert cleared["avatar"].endswith("/static/avatar-missing.png")
 
 
+def test_profile_changes_show_on_posts_already_rendered(server, api):
+    status = api.status_post("before the change")
+    before = api.timeline_home()[0]["account"]
+    api.account_update_credentials(display_name="Renamed", avatar=_png(), avatar_mime_type="image/png")
+    shown = next(s for s in api.timeline_home() if s["id"] == status["id"])["account"]
+    assert shown["display_name"] == "Renamed" != before["display_name"]
+    assert shown["avatar"] != before["avatar"]
+    requests.delete(server.url + "/api/v1/profile/avatar",
+                    headers={"Authorization": f"Bearer {api.access_token}"}, timeout=10).raise_for_status()
+    assert api.status(status["id"])["account"]["avatar"].endswith("/static/avatar-missing.png")
+    assert api.status(status["id"])["account"]["statuses_count"] == before["statuses_count"]
+
+
 def test_every_field_at_max_plus_one_is_422_and_changes_nothing(server, api):
     before = api.account_verify_credentials()
     headers = {"Authorization": f"Bearer {api.access_token}"}
