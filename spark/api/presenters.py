@@ -224,35 +224,21 @@ def status_json(rt: Runtime, view: StatusView, viewer_id: int | None,
     account = accounts.get(author.id)
     if account is None:
         account = accounts[author.id] = account_json(rt, author)
-    static = _static_fields(rt, view)
     out: dict[str, Any] = {
-        "id": static["id"],
-        "uri": static["uri"],
-        "url": static["url"],
-        "created_at": static["created_at"],
+        **_static_fields(rt, view),
         "account": account,
-        "content": static["content"],
-        "visibility": static["visibility"],
         "sensitive": bool(row.sensitive),
-        "spoiler_text": static["spoiler_text"],
-        "media_attachments": static["media_attachments"],
         "application": ({"name": view.application.name, "website": view.application.website}
                         if view.application else None),
-        "mentions": static["mentions"],
-        "tags": static["tags"],
         "emojis": [],
         "reblogs_count": row.reblogs_count,
         "favourites_count": row.favourites_count,
         "replies_count": row.replies_count,
         "quotes_count": row.quotes_count,
-        "in_reply_to_id": static["in_reply_to_id"],
-        "in_reply_to_account_id": static["in_reply_to_account_id"],
         "reblog": status_json(rt, view.reblog, viewer_id, accounts) if view.reblog else None,
         "poll": poll_json(view.poll, view.poll_own_votes, viewer_id) if view.poll else None,
         "card": None,
-        "language": static["language"],
         "text": None,
-        "edited_at": static["edited_at"],
         "quote": None,
         "quote_approval": {
             "automatic": [row.quote_approval_policy] if row.quote_approval_policy in ("public", "followers") else [],

@@ -13,7 +13,7 @@ from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
 from spark.services.paging import Page, ranged
 from spark.services.statuses import blocked_between
-from spark.services.views import StatusView, hydrate, load_filters
+from spark.services.views import StatusView, authored, hydrate, load_filters, with_authors
 
 
 def _viewer_rules_query(exclusive_lists: bool):
@@ -70,7 +70,7 @@ def _window(query, column, cursor: Page, fetch: int, key: str | None) -> tuple[A
 
 def _with_posts(windowed):
     window = windowed.subquery()
-    return select(t.statuses).join(window, t.statuses.c.id == window.c[0])
+    return with_authors(select(t.statuses).join(window, t.statuses.c.id == window.c[0]))
 
 
 async def _page(conn, query, column, page: Page, viewer_id: int | None, context: str, *,
@@ -86,8 +86,8 @@ async def _page(conn, query, column, page: Page, viewer_id: int | None, context:
     cursor = page
     for _ in range(4):
         statement, ascending, cursor_params = _window(query, column, cursor, fetch, key)
-        rows = sorted((await conn.execute(statement, {**(params or {}), **cursor_params})).all(),
-                      key=lambda row: row.id, reverse=not ascending)
+        rows = sorted(authored((await conn.execute(statement, {**(params or {}), **cursor_params})).all()),
+                      key=lambda pair: pair[0].id, reverse=not ascending)
         if not rows:
             break
         views = await hydrate(conn, rows, viewer_id, context=context, filters=filters)
@@ -100,7 +100,7 @@ async def _page(conn, query, column, page: Page, viewer_id: int | None, context:
             out.append(view)
         if len(out) >= page.limit or len(rows) < fetch:
             break
-        edge = rows[-1].id
+        edge = rows[-1][0].id
         cursor = Page(max_id=None if ascending else edge, since_id=page.since_id,
                       min_id=edge if ascending else None, limit=page.limit)
     out = out[: page.limit]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,11 +59,29 @@ async def accounts_by_id(conn, ids) -> dict[int, Any]:
     return {row.id: row for row in (await conn.execute(_ACCOUNTS_BY_ID, {"ids": ids})).all()}
 
 
-async def _status_rows(conn, ids) -> dict[int, Any]:
+_STATUS_WIDTH = len(t.statuses.c)
+_StatusRow = namedtuple("_StatusRow", [c.name for c in t.statuses.c])
+_AccountRow = namedtuple("_AccountRow", [c.name for c in t.accounts.c])
+
+
+def with_authors(statement):
+    """A select(t.statuses…) statement that also reads each post's author, in the same round trip."""
+    return statement.add_columns(*t.accounts.c).join(t.accounts, t.accounts.c.id == t.statuses.c.account_id)
+
+
+def authored(rows) -> list[tuple[Any, Any]]:
+    """Rows of a `with_authors` statement as (status, author) pairs."""
+    return [(_StatusRow._make(row[:_STATUS_WIDTH]), _AccountRow._make(row[_STATUS_WIDTH:])) for row in rows]
+
+
+_STATUSES_BY_ID = with_authors(_STATUSES_BY_ID)
+
+
+async def _status_rows(conn, ids) -> dict[int, tuple[Any, Any]]:
     ids = [i for i in set(ids) if i is not None]
     if not ids:
         return {}
-    return {row.id: row for row in (await conn.execute(_STATUSES_BY_ID, {"ids": ids})).all()}
+    return {pair[0].id: pair for pair in authored((await conn.execute(_STATUSES_BY_ID, {"ids": ids})).all())}
 
 
 @dataclass(frozen=True)
@@ -122,20 +140,22 @@ async def _apps(conn, ids: set[int]) -> dict[int, Any]:
 async def load_statuses(conn, ids: list[int], viewer_id: int | None, *, context: str | None = None,
                         filters: FilterMatcher | None = None) -> list[StatusView]:
     """StatusViews for `ids`, in the same order; ids that no longer exist are skipped."""
-    rows = await _status_rows(conn, ids)
-    return await hydrate(conn, [rows[i] for i in ids if i in rows], viewer_id, context=context, filters=filters)
+    found = await _status_rows(conn, ids)
+    return await hydrate(conn, [found[i] for i in ids if i in found], viewer_id, context=context, filters=filters)
 
 
-async def hydrate(conn, rows: list, viewer_id: int | None, *, context: str | None = None,
+async def hydrate(conn, pairs: list[tuple[Any, Any]], viewer_id: int | None, *, context: str | None = None,
                   filters: FilterMatcher | None = None) -> list[StatusView]:
-    """StatusViews for status rows already read, in the same order."""
+    """StatusViews for (status, author) rows already read (see `authored`), in the same order."""
+    rows = [status for status, _ in pairs]
+    accounts = {author.id: author for _, author in pairs}
     by_id = {row.id: row for row in rows}
-    inner_ids = {r.reblog_of_id for r in rows} | {r.quote_of_id for r in rows}
-    inner_rows = await _status_rows(conn, inner_ids - by_id.keys())
+    inner = await _status_rows(conn, ({r.reblog_of_id for r in rows} | {r.quote_of_id for r in rows}) - by_id.keys())
     # One level deeper for quotes inside reposts.
-    deeper = {r.quote_of_id for r in inner_rows.values()} - by_id.keys() - inner_rows.keys()
-    inner_rows.update(await _status_rows(conn, deeper))
-    all_rows = {**inner_rows, **by_id}
+    inner.update(await _status_rows(
+        conn, {status.quote_of_id for status, _ in inner.values()} - by_id.keys() - inner.keys()))
+    accounts.update((author.id, author) for _, author in inner.values())
+    all_rows = {**{i: status for i, (status, _) in inner.items()}, **by_id}
 
     parts = await _parts(conn, all_rows.values())
     polls: dict[int, Any] = {}
@@ -156,8 +176,6 @@ async def hydrate(conn, rows: list, viewer_id: int | None, *, context: str | Non
         target_ids = list({r.reblog_of_id or r.id for r in all_rows.values()})
         for kind, status_id in (await conn.execute(_MARKS, {"viewer": viewer_id, "ids": target_ids})).all():
             flags[kind].add(status_id)
-
-    accounts = await accounts_by_id(conn, {r.account_id for r in all_rows.values()})
 
     def build(row, depth: int = 0) -> StatusView | None:
         account = accounts.get(row.account_id)
