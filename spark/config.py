@@ -15,6 +15,7 @@ class Settings(BaseSettings):
     domain: str = "localhost:8000"
     data_dir: Path = Path("./data")
     database_url: str | None = None
+    database_pool_size: int = 10  # connections per process to PostgreSQL
     redis_url: str | None = None
     secret_key: str | None = None
     registrations: str = "open"  # open | approval | closed

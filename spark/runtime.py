@@ -19,7 +19,7 @@ class Runtime:
     def from_settings(cls, settings: Settings) -> Runtime:
         return cls(
             settings=settings,
-            db=Database(settings.effective_database_url),
+            db=Database(settings.effective_database_url, server_pool_size=settings.database_pool_size),
             media=DiskMediaStore(settings.media_dir, base_url=settings.base_url + "/media"),
         )
 

@@ -41,16 +41,21 @@ def _sqlite_engine(url: str, *, begin: str | None, pool_size: int) -> AsyncEngin
 
 
 class Database:
-    """The two doors into storage: `read()` for queries, `write()` for one transaction."""
+    """The two doors into storage: `read()` for queries, `write()` for one transaction.
 
-    def __init__(self, url: str, *, pool_size: int = 3):
+    pool_size: SQLite read connections; server_pool_size: connections per process to a database server.
+    """
+
+    def __init__(self, url: str, *, pool_size: int = 3, server_pool_size: int = 10):
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             self._writer = _sqlite_engine(url, begin="BEGIN IMMEDIATE", pool_size=1)
             self._reader = _sqlite_engine(url, begin=None, pool_size=pool_size)
         else:
-            self._writer = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+            # A fixed pool: under load, requests wait for a connection rather than open and close
+            # overflow connections (each a new server process) thousands of times a minute.
+            self._writer = create_async_engine(url, pool_size=server_pool_size, max_overflow=0, pool_timeout=30)
             self._reader = self._writer.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
