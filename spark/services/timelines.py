@@ -50,27 +50,27 @@ _CURSORS = ("max_id", "since_id", "min_id")
 _windows: dict[tuple, tuple] = {}
 
 
-def _window(query, column, cursor: Page, fetch: int, key: str | None) -> tuple[Any, bool, dict]:
+def _window(query, column, cursor: Page, fetch: int, key: str | None, marks: bool) -> tuple[Any, bool, dict]:
     """(statement reading a window of `query` with its posts, ascending?, parameters).
 
     A constant `query` (with bind parameters, named by `key`) is built once per page shape.
     """
     if key is None:
         windowed, ascending = ranged(query, column, cursor, fetch)
-        return _with_posts(windowed), ascending, {}
+        return _with_posts(windowed, marks), ascending, {}
     given = {name: getattr(cursor, name) for name in _CURSORS if getattr(cursor, name) is not None}
-    shape = (key, *given, fetch)
+    shape = (key, marks, *given, fetch)
     if shape not in _windows:
         slots = Page(**{name: bindparam(name) for name in given}, limit=cursor.limit)
         windowed, ascending = ranged(query, column, slots, fetch)
-        _windows[shape] = (_with_posts(windowed), ascending)
+        _windows[shape] = (_with_posts(windowed, marks), ascending)
     statement, ascending = _windows[shape]
     return statement, ascending, given
 
 
-def _with_posts(windowed):
+def _with_posts(windowed, marks: bool):
     window = windowed.subquery()
-    return with_authors(select(t.statuses).join(window, t.statuses.c.id == window.c[0]))
+    return with_authors(select(t.statuses).join(window, t.statuses.c.id == window.c[0]), marks=marks)
 
 
 async def _page(conn, query, column, page: Page, viewer_id: int | None, context: str, *,
@@ -85,9 +85,10 @@ async def _page(conn, query, column, page: Page, viewer_id: int | None, context:
     fetch = page.limit + 10 if (hidden or filters) else page.limit
     cursor = page
     for _ in range(4):
-        statement, ascending, cursor_params = _window(query, column, cursor, fetch, key)
-        rows = sorted(authored((await conn.execute(statement, {**(params or {}), **cursor_params})).all()),
-                      key=lambda pair: pair[0].id, reverse=not ascending)
+        statement, ascending, cursor_params = _window(query, column, cursor, fetch, key, viewer_id is not None)
+        values = {**(params or {}), **cursor_params, **({"viewer": viewer_id} if viewer_id is not None else {})}
+        rows = sorted(authored((await conn.execute(statement, values)).all()),
+                      key=lambda found: found.status.id, reverse=not ascending)
         if not rows:
             break
         views = await hydrate(conn, rows, viewer_id, context=context, filters=filters)
@@ -100,7 +101,7 @@ async def _page(conn, query, column, page: Page, viewer_id: int | None, context:
             out.append(view)
         if len(out) >= page.limit or len(rows) < fetch:
             break
-        edge = rows[-1][0].id
+        edge = rows[-1].status.id
         cursor = Page(max_id=None if ascending else edge, since_id=page.since_id,
                       min_id=edge if ascending else None, limit=page.limit)
     out = out[: page.limit]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from cachetools import LRUCache
-from sqlalchemy import bindparam, literal, select, union_all
+from sqlalchemy import bindparam, exists, func, literal, select, union_all
 
 from spark.adapters.db import schema as t
 from spark.adapters.db.functions import in_ids
@@ -60,28 +60,54 @@ async def accounts_by_id(conn, ids) -> dict[int, Any]:
 
 
 _STATUS_WIDTH = len(t.statuses.c)
+_AUTHORED_WIDTH = _STATUS_WIDTH + len(t.accounts.c)
 _StatusRow = namedtuple("_StatusRow", [c.name for c in t.statuses.c])
 _AccountRow = namedtuple("_AccountRow", [c.name for c in t.accounts.c])
+MARKS = ("fav", "reblog", "bookmark", "pin")
 
 
-def with_authors(statement):
-    """A select(t.statuses…) statement that also reads each post's author, in the same round trip."""
-    return statement.add_columns(*t.accounts.c).join(t.accounts, t.accounts.c.id == t.statuses.c.account_id)
+class Authored(NamedTuple):
+    """A post as read with its author, and the viewer's marks on it when they were asked for."""
+
+    status: Any
+    author: Any
+    marks: tuple[bool, ...] | None = None  # in the order of MARKS
 
 
-def authored(rows) -> list[tuple[Any, Any]]:
-    """Rows of a `with_authors` statement as (status, author) pairs."""
-    return [(_StatusRow._make(row[:_STATUS_WIDTH]), _AccountRow._make(row[_STATUS_WIDTH:])) for row in rows]
+def _marks_columns():
+    """Has the viewer (bind parameter `viewer`) favourited, reposted, bookmarked, pinned this post
+    (or, for a repost, the post it reposts)?"""
+    target = func.coalesce(t.statuses.c.reblog_of_id, t.statuses.c.id)
+    reposts = t.statuses.alias("viewer_reposts")
+    return [
+        exists().where(t.favourites.c.account_id == _VIEWER, t.favourites.c.status_id == target),
+        exists().where(reposts.c.account_id == _VIEWER, reposts.c.reblog_of_id == target),
+        exists().where(t.bookmarks.c.account_id == _VIEWER, t.bookmarks.c.status_id == target),
+        exists().where(t.pins.c.account_id == _VIEWER, t.pins.c.status_id == target),
+    ]
+
+
+def with_authors(statement, *, marks: bool = False):
+    """A select(t.statuses…) statement that also reads each post's author and, with `marks`, the
+    viewer's marks on it, in the same round trip (see `authored`)."""
+    statement = statement.add_columns(*t.accounts.c).join(t.accounts, t.accounts.c.id == t.statuses.c.account_id)
+    return statement.add_columns(*_marks_columns()) if marks else statement
+
+
+def authored(rows) -> list[Authored]:
+    """Rows of a `with_authors` statement."""
+    return [Authored(_StatusRow._make(row[:_STATUS_WIDTH]), _AccountRow._make(row[_STATUS_WIDTH:_AUTHORED_WIDTH]),
+                     tuple(bool(v) for v in row[_AUTHORED_WIDTH:]) or None) for row in rows]
 
 
 _STATUSES_BY_ID = with_authors(_STATUSES_BY_ID)
 
 
-async def _status_rows(conn, ids) -> dict[int, tuple[Any, Any]]:
+async def _status_rows(conn, ids) -> dict[int, Authored]:
     ids = [i for i in set(ids) if i is not None]
     if not ids:
         return {}
-    return {pair[0].id: pair for pair in authored((await conn.execute(_STATUSES_BY_ID, {"ids": ids})).all())}
+    return {found.status.id: found for found in authored((await conn.execute(_STATUSES_BY_ID, {"ids": ids})).all())}
 
 
 @dataclass(frozen=True)
@@ -144,18 +170,18 @@ async def load_statuses(conn, ids: list[int], viewer_id: int | None, *, context:
     return await hydrate(conn, [found[i] for i in ids if i in found], viewer_id, context=context, filters=filters)
 
 
-async def hydrate(conn, pairs: list[tuple[Any, Any]], viewer_id: int | None, *, context: str | None = None,
+async def hydrate(conn, found: list[Authored], viewer_id: int | None, *, context: str | None = None,
                   filters: FilterMatcher | None = None) -> list[StatusView]:
-    """StatusViews for (status, author) rows already read (see `authored`), in the same order."""
-    rows = [status for status, _ in pairs]
-    accounts = {author.id: author for _, author in pairs}
+    """StatusViews for posts already read with their authors (see `authored`), in the same order."""
+    rows = [f.status for f in found]
+    accounts = {f.author.id: f.author for f in found}
     by_id = {row.id: row for row in rows}
     inner = await _status_rows(conn, ({r.reblog_of_id for r in rows} | {r.quote_of_id for r in rows}) - by_id.keys())
     # One level deeper for quotes inside reposts.
     inner.update(await _status_rows(
-        conn, {status.quote_of_id for status, _ in inner.values()} - by_id.keys() - inner.keys()))
-    accounts.update((author.id, author) for _, author in inner.values())
-    all_rows = {**{i: status for i, (status, _) in inner.items()}, **by_id}
+        conn, {f.status.quote_of_id for f in inner.values()} - by_id.keys() - inner.keys()))
+    accounts.update((f.author.id, f.author) for f in inner.values())
+    all_rows = {**{i: f.status for i, f in inner.items()}, **by_id}
 
     parts = await _parts(conn, all_rows.values())
     polls: dict[int, Any] = {}
@@ -173,9 +199,16 @@ async def hydrate(conn, pairs: list[tuple[Any, Any]], viewer_id: int | None, *, 
                 own_votes[v.poll_id].append(v.choice)
     if viewer_id and all_rows:
         apps = await _apps(conn, {r.application_id for r in all_rows.values() if r.application_id})
-        target_ids = list({r.reblog_of_id or r.id for r in all_rows.values()})
-        for kind, status_id in (await conn.execute(_MARKS, {"viewer": viewer_id, "ids": target_ids})).all():
-            flags[kind].add(status_id)
+        for f in found:
+            for kind, marked in zip(MARKS, f.marks or (), strict=False):
+                if marked:
+                    flags[kind].add(f.status.reblog_of_id or f.status.id)
+        # Marks not read with the posts (inner posts, or posts read by id): one more round trip.
+        known = {f.status.reblog_of_id or f.status.id for f in found if f.marks is not None}
+        target_ids = list({r.reblog_of_id or r.id for r in all_rows.values()} - known)
+        if target_ids:
+            for kind, status_id in (await conn.execute(_MARKS, {"viewer": viewer_id, "ids": target_ids})).all():
+                flags[kind].add(status_id)
 
     def build(row, depth: int = 0) -> StatusView | None:
         account = accounts.get(row.account_id)

@@ -41,6 +41,28 @@ def test_reblog_reaches_followers_and_undo_removes_it(server):
         reader.status(boost["id"])
 
 
+def test_timelines_show_the_viewers_marks(server):
+    author, reader, other = server.new_user(), server.new_user(), server.new_user()
+    reader.account_follow(_me(author)["id"])
+    reader.account_follow(_me(other)["id"])
+    post, plain = author.status_post("mark me"), author.status_post("leave me")
+    boost = other.status_reblog(post["id"])
+    reader.status_favourite(post["id"])
+    reader.status_bookmark(post["id"])
+    reader.status_reblog(post["id"])
+    mine = reader.status_post("my own")
+    reader.status_pin(mine["id"])
+    home = {s["id"]: s for s in reader.timeline_home()}
+    for shown in (home[post["id"]], home[boost["id"]]["reblog"]):
+        assert (shown["favourited"], shown["reblogged"], shown["bookmarked"]) == (True, True, True)
+    assert (home[plain["id"]]["favourited"], home[plain["id"]]["reblogged"]) == (False, False)
+    assert home[mine["id"]]["pinned"] is True
+    # the same post seen by someone else carries their marks, not the reader's
+    public = {s["id"]: s for s in other.timeline_public(local=True)}
+    assert (public[post["id"]]["favourited"], public[post["id"]]["reblogged"]) == (False, True)
+    assert "favourited" not in requests.get(server.url + "/api/v1/timelines/public?local=true", timeout=10).json()[0]
+
+
 def test_private_posts_cannot_be_reblogged_by_others(server):
     author, follower = server.new_user(), server.new_user()
     follower.account_follow(_me(author)["id"])
