@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, literal, or_, select, union_all
@@ -22,7 +23,8 @@ def _viewer_rules_query(exclusive_lists: bool):
     parts = [
         select(hide, t.blocks.c.target_account_id).where(t.blocks.c.account_id == viewer),
         select(hide, t.blocks.c.account_id).where(t.blocks.c.target_account_id == viewer),
-        select(hide, t.mutes.c.target_account_id).where(t.mutes.c.account_id == viewer),
+        select(hide, t.mutes.c.target_account_id).where(t.mutes.c.account_id == viewer, or_(
+            t.mutes.c.expires_at.is_(None), t.mutes.c.expires_at > bindparam("now", type_=t.mutes.c.expires_at.type))),
         select(literal("filter"), t.filters.c.id).where(t.filters.c.account_id == viewer),
     ]
     if exclusive_lists:
@@ -37,10 +39,11 @@ _VIEWER_RULES = {exclusive: _viewer_rules_query(exclusive) for exclusive in (Fal
 
 async def _viewer_rules(conn, viewer_id: int | None, exclusive_lists: bool) -> tuple[set[int], FilterMatcher | None]:
     """In one round trip: the accounts whose posts the viewer never sees in timelines (blocked, blocking,
-    muted, and on the home timeline the members of the viewer's exclusive lists), and the viewer's filters."""
+    muted until the mute expires, and on the home timeline the members of the viewer's exclusive lists), and
+    the viewer's filters."""
     if viewer_id is None:
         return set(), None
-    rows = (await conn.execute(_VIEWER_RULES[exclusive_lists], {"viewer": viewer_id})).all()
+    rows = (await conn.execute(_VIEWER_RULES[exclusive_lists], {"viewer": viewer_id, "now": datetime.now(UTC)})).all()
     hidden = {value for kind, value in rows if kind == "hide"}
     has_filters = any(kind == "filter" for kind, _ in rows)
     return hidden, await load_filters(conn, viewer_id, any_exist=has_filters)

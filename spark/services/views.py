@@ -64,6 +64,7 @@ _AUTHORED_WIDTH = _STATUS_WIDTH + len(t.accounts.c)
 _StatusRow = namedtuple("_StatusRow", [c.name for c in t.statuses.c])
 _AccountRow = namedtuple("_AccountRow", [c.name for c in t.accounts.c])
 MARKS = ("fav", "reblog", "bookmark", "pin")
+_MARKS_END = _AUTHORED_WIDTH + len(MARKS)
 
 
 class Authored(NamedTuple):
@@ -97,7 +98,7 @@ def with_authors(statement, *, marks: bool = False):
 def authored(rows) -> list[Authored]:
     """Rows of a `with_authors` statement."""
     return [Authored(_StatusRow._make(row[:_STATUS_WIDTH]), _AccountRow._make(row[_STATUS_WIDTH:_AUTHORED_WIDTH]),
-                     tuple(bool(v) for v in row[_AUTHORED_WIDTH:]) or None) for row in rows]
+                     tuple(bool(v) for v in row[_AUTHORED_WIDTH:_MARKS_END]) or None) for row in rows]
 
 
 _STATUSES_BY_ID = with_authors(_STATUSES_BY_ID)

@@ -1,5 +1,7 @@
 """Follows, follow requests, blocks and mutes through Mastodon.py."""
 
+import time
+
 import requests
 from mastodon import MastodonAPIError, MastodonNotFoundError
 
@@ -94,6 +96,17 @@ def test_mute_hides_from_home_and_expires(server):
     assert post["id"] not in [s["id"] for s in alice.timeline_home()]
     assert [a["id"] for a in alice.mutes()] == [bob_id]
     alice.account_unmute(bob_id)
+    assert post["id"] in [s["id"] for s in alice.timeline_home()]
+
+
+def test_expired_mute_stops_hiding(server):
+    alice, bob = server.new_user(), server.new_user()
+    bob_id = _me(bob)["id"]
+    alice.account_follow(bob_id)
+    alice.account_mute(bob_id, duration=1)
+    post = bob.status_post("posted during a short mute")
+    assert post["id"] not in [s["id"] for s in alice.timeline_home()]
+    time.sleep(1.5)
     assert post["id"] in [s["id"] for s in alice.timeline_home()]
 
 

@@ -46,7 +46,7 @@ class Database:
     pool_size: SQLite read connections; server_pool_size: connections per process to a database server.
     """
 
-    def __init__(self, url: str, *, pool_size: int = 3, server_pool_size: int = 10):
+    def __init__(self, url: str, *, pool_size: int = 2, server_pool_size: int = 10):
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
