@@ -6,7 +6,10 @@ from dataclasses import dataclass
 
 from spark.adapters.db.database import Database
 from spark.adapters.media_disk import DiskMediaStore
+from spark.adapters.pubsub_memory import MemoryPubSub
+from spark.adapters.pubsub_redis import RedisPubSub
 from spark.config import Settings
+from spark.ports import PubSub
 
 
 @dataclass
@@ -14,17 +17,23 @@ class Runtime:
     settings: Settings
     db: Database
     media: DiskMediaStore
+    pubsub: PubSub
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
+        db = Database(settings.effective_database_url, server_pool_size=settings.database_pool_size)
+        pubsub = RedisPubSub(settings.redis_url) if settings.redis_url else MemoryPubSub()
+        db.on_commit = pubsub.publish  # live events leave once their transaction has committed
         return cls(
             settings=settings,
-            db=Database(settings.effective_database_url, server_pool_size=settings.database_pool_size),
+            db=db,
             media=DiskMediaStore(settings.media_dir, base_url=settings.base_url + "/media"),
+            pubsub=pubsub,
         )
 
     def url(self, path: str) -> str:
         return self.settings.base_url + path
 
     async def close(self) -> None:
+        await self.pubsub.close()
         await self.db.dispose()

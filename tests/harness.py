@@ -90,7 +90,7 @@ class SparkServer:
         return done.stdout
 
     def start(self) -> None:
-        self.log = self.data_dir / "server.log"
+        self.log = self.data_dir / f"server-{self.port}.log"
         out = open(self.log, "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "spark", "serve", "--host", "127.0.0.1", "--port", str(self.port),
@@ -115,6 +115,18 @@ class SparkServer:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+    @contextmanager
+    def sibling(self):
+        """Another process of the same server (same database, domain and settings) on its own port."""
+        port = free_port()
+        other = SparkServer(url=f"http://127.0.0.1:{port}", port=port, data_dir=self.data_dir, env=self.env,
+                            backend=self.backend)
+        other.start()
+        try:
+            yield other
+        finally:
+            other.stop()
 
     # Conveniences for tests ------------------------------------------------------------
     def register(self, username: str | None = None, password: str = "correct horse battery"):
@@ -153,7 +165,8 @@ def running_server(tmp_dir: Path, backend: str = "sqlite", **settings: str):
     port = free_port()
     with database_url(backend, data_dir) as url:
         env = {**os.environ, "SPARK_DATA_DIR": str(data_dir), "SPARK_DATABASE_URL": url,
-               "SPARK_DOMAIN": f"127.0.0.1:{port}", "PYTHONPATH": str(ROOT)}
+               "SPARK_DOMAIN": f"127.0.0.1:{port}", "PYTHONPATH": str(ROOT),
+               "SPARK_STREAMING_HEARTBEAT_SECONDS": "1"}  # streams notice a closed client within a second
         env.update({f"SPARK_{k.upper()}": str(v) for k, v in settings.items()})
         server = SparkServer(url=f"http://127.0.0.1:{port}", port=port, data_dir=data_dir, env=env,
                              backend=backend)

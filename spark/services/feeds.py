@@ -27,21 +27,23 @@ async def _insert_ignore(conn, rows_select) -> None:
 
 
 async def fan_out(conn, *, status_id: int, author_id: int, visibility: int, is_reblog: bool,
-                  mentioned_ids: list[int]) -> None:
-    """Put a new post on its author's and its local audience's home feeds."""
-    await _insert_ignore(conn, select(literal(author_id), literal(status_id)))
+                  mentioned_ids: list[int]) -> list[int]:
+    """Put a new post on its author's and its local audience's home feeds; returns whose."""
     if visibility != Visibility.DIRECT:
-        followers = (
-            select(t.follows.c.account_id, literal(status_id))
+        audience = (
+            select(t.follows.c.account_id)
             .join(t.accounts, t.accounts.c.id == t.follows.c.account_id)
             .where(t.follows.c.target_account_id == author_id, t.accounts.c.domain == "")
         )
         if is_reblog:
-            followers = followers.where(t.follows.c.show_reblogs.is_(True))
-        await _insert_ignore(conn, followers)
-    elif mentioned_ids:
-        await _insert_ignore(conn, select(t.accounts.c.id, literal(status_id)).where(
-            t.accounts.c.id.in_(mentioned_ids), t.accounts.c.domain == ""))
+            audience = audience.where(t.follows.c.show_reblogs.is_(True))
+    else:
+        audience = select(t.accounts.c.id).where(t.accounts.c.id.in_(mentioned_ids or [-1]),
+                                                 t.accounts.c.domain == "")
+    recipients = [author_id, *(await conn.execute(audience)).scalars()]
+    await _insert_ignore(conn, select(literal(author_id), literal(status_id)))
+    await _insert_ignore(conn, audience.with_only_columns(audience.selected_columns[0], literal(status_id)))
+    return recipients
 
 
 async def merge_account(conn, *, follower_id: int, target_id: int, limit: int = MERGE_ON_FOLLOW) -> None:

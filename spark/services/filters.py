@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from spark.domain import filters as rules
 from spark.domain.errors import Invalid, NotFound
 from spark.domain.ids import new_id
 from spark.runtime import Runtime
+from spark.services import events
 from spark.services.statuses import visible_row
 
 MAX_FILTERS = 100
@@ -45,6 +47,14 @@ class FilterView:
     row: Any
     keywords: list
     statuses: list
+
+
+@asynccontextmanager
+async def _changing(rt: Runtime, owner_id: int):
+    """A transaction changing the owner's filters; their streams hear `filters_changed` once it commits."""
+    async with rt.db.write() as conn:
+        yield conn
+        events.filters_changed(conn, owner_id)
 
 
 def _expiry(changes: FilterChanges) -> dict:
@@ -115,7 +125,7 @@ async def get(rt: Runtime, owner_id: int, filter_id: int | None) -> FilterView:
 
 async def create(rt: Runtime, owner_id: int, changes: FilterChanges) -> FilterView:
     rules.validate(changes.title if changes.title is not None else "", changes.context or [], changes.action or "warn")
-    async with rt.db.write() as conn:
+    async with _changing(rt, owner_id) as conn:
         count = await conn.scalar(select(func.count()).select_from(t.filters).where(t.filters.c.account_id == owner_id))
         if count >= MAX_FILTERS:
             raise Invalid(f"Validation failed: You cannot have more than {MAX_FILTERS} filters")
@@ -133,7 +143,7 @@ async def change(rt: Runtime, owner_id: int, filter_id: int | None, changes: Fil
                                 ("context", list(dict.fromkeys(changes.context)) if changes.context else None),
                                 ("action", changes.action)) if v is not None}
     values.update(_expiry(changes))
-    async with rt.db.write() as conn:
+    async with _changing(rt, owner_id) as conn:
         row = await _owned(conn, owner_id, filter_id)
         if values:
             await conn.execute(update(t.filters).where(t.filters.c.id == row.id).values(**values))
@@ -142,7 +152,7 @@ async def change(rt: Runtime, owner_id: int, filter_id: int | None, changes: Fil
 
 
 async def remove(rt: Runtime, owner_id: int, filter_id: int | None) -> None:
-    async with rt.db.write() as conn:
+    async with _changing(rt, owner_id) as conn:
         row = await _owned(conn, owner_id, filter_id)
         await conn.execute(delete(t.filter_keywords).where(t.filter_keywords.c.filter_id == row.id))
         await conn.execute(delete(t.filter_statuses).where(t.filter_statuses.c.filter_id == row.id))
@@ -163,7 +173,7 @@ async def keyword(rt: Runtime, owner_id: int, keyword_id: int | None):
 
 
 async def add_keyword(rt: Runtime, owner_id: int, filter_id: int | None, text: str | None, whole_word: bool | None):
-    async with rt.db.write() as conn:
+    async with _changing(rt, owner_id) as conn:
         row = await _owned(conn, owner_id, filter_id)
         keyword_id = new_id()
         await conn.execute(t.filter_keywords.insert().values(
@@ -174,14 +184,14 @@ async def add_keyword(rt: Runtime, owner_id: int, filter_id: int | None, text: s
 
 async def change_keyword(rt: Runtime, owner_id: int, keyword_id: int | None, text: str | None,
                          whole_word: bool | None):
-    async with rt.db.write() as conn:
+    async with _changing(rt, owner_id) as conn:
         row = await _owned_part(conn, t.filter_keywords, owner_id, keyword_id)
         await _apply_keywords(conn, row.filter_id, [KeywordChange(text, whole_word, row.id)])
         return await _owned_part(conn, t.filter_keywords, owner_id, row.id)
 
 
 async def remove_keyword(rt: Runtime, owner_id: int, keyword_id: int | None) -> None:
-    async with rt.db.write() as conn:
+    async with _changing(rt, owner_id) as conn:
         row = await _owned_part(conn, t.filter_keywords, owner_id, keyword_id)
         await conn.execute(delete(t.filter_keywords).where(t.filter_keywords.c.id == row.id))
 
@@ -192,7 +202,7 @@ async def filtered_status(rt: Runtime, owner_id: int, part_id: int | None):
 
 
 async def add_status(rt: Runtime, owner_id: int, filter_id: int | None, status_id: int | None):
-    async with rt.db.write() as conn:
+    async with _changing(rt, owner_id) as conn:
         row = await _owned(conn, owner_id, filter_id)
         status = await visible_row(conn, status_id, owner_id)
         existing = await conn.scalar(select(t.filter_statuses.c.id).where(
@@ -205,6 +215,6 @@ async def add_status(rt: Runtime, owner_id: int, filter_id: int | None, status_i
 
 
 async def remove_status(rt: Runtime, owner_id: int, part_id: int | None) -> None:
-    async with rt.db.write() as conn:
+    async with _changing(rt, owner_id) as conn:
         row = await _owned_part(conn, t.filter_statuses, owner_id, part_id)
         await conn.execute(delete(t.filter_statuses).where(t.filter_statuses.c.id == row.id))

@@ -12,7 +12,7 @@ from spark.domain.errors import Invalid, NotFound
 from spark.domain.ids import new_id
 from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
-from spark.services import feeds, notifications
+from spark.services import events, feeds, notifications
 from spark.services.paging import Page, ranged
 from spark.services.posting import remove_rows
 from spark.services.statuses import visible_row
@@ -83,8 +83,10 @@ async def reblog(rt: Runtime, account_id: int, status_id: int | None, visibility
             statuses_count=t.accounts.c.statuses_count + 1, last_status_at=now))
         await notifications.notify(conn, recipient_id=row.account_id, from_account_id=account_id,
                                    type="reblog", status_id=row.id)
-        await feeds.fan_out(conn, status_id=reblog_id, author_id=account_id, visibility=int(visibility),
-                            is_reblog=True, mentioned_ids=[])
+        recipients = await feeds.fan_out(conn, status_id=reblog_id, author_id=account_id,
+                                         visibility=int(visibility), is_reblog=True, mentioned_ids=[])
+        await events.status_posted(conn, status_id=reblog_id, author_id=account_id, visibility=int(visibility),
+                                   local=True, tags=[], is_reblog=True, recipients=recipients)
     return reblog_id
 
 

@@ -13,6 +13,7 @@ from spark.domain.errors import NotFound
 from spark.domain.filters import hides
 from spark.domain.ids import new_id
 from spark.runtime import Runtime
+from spark.services import events
 from spark.services.paging import Page, ranged
 from spark.services.views import StatusView, accounts_by_id, load_filters, load_statuses
 
@@ -48,9 +49,11 @@ async def notify(conn, *, recipient_id: int, from_account_id: int, type: str, st
     local = await conn.scalar(select(t.accounts.c.domain).where(t.accounts.c.id == recipient_id))
     if local != "":
         return False
+    notification_id = new_id()
     await conn.execute(t.notifications.insert().values(
-        id=new_id(), account_id=recipient_id, from_account_id=from_account_id, type=type,
+        id=notification_id, account_id=recipient_id, from_account_id=from_account_id, type=type,
         status_id=status_id, group_key=group_key(type, status_id), created_at=now))
+    events.notified(conn, recipient_id=recipient_id, notification_id=notification_id)
     return True
 
 

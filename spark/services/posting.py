@@ -15,7 +15,7 @@ from spark.domain.ids import new_id
 from spark.domain.posts import Draft, Limits, quote_allowed, validate
 from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
-from spark.services import feeds, notifications
+from spark.services import events, feeds, notifications
 from spark.services.statuses import get_row, visible_row
 
 
@@ -166,8 +166,11 @@ async def _insert_post(rt: Runtime, conn, author_id: int, draft: Draft, applicat
         for subscriber in subscribers:
             await notifications.notify(conn, recipient_id=subscriber, from_account_id=author_id,
                                        type="status", status_id=status_id)
-    await feeds.fan_out(conn, status_id=status_id, author_id=author_id, visibility=int(draft.visibility),
-                        is_reblog=False, mentioned_ids=[a.id for a in mentioned])
+    recipients = await feeds.fan_out(conn, status_id=status_id, author_id=author_id,
+                                     visibility=int(draft.visibility), is_reblog=False,
+                                     mentioned_ids=[a.id for a in mentioned])
+    await events.status_posted(conn, status_id=status_id, author_id=author_id, visibility=int(draft.visibility),
+                               local=True, tags=tags, is_reblog=False, recipients=recipients)
     return status_id
 
 
@@ -239,6 +242,7 @@ async def edit(rt: Runtime, author_id: int, status_id: int | None, draft: Draft,
         await conn.execute(delete(t.status_tags).where(t.status_tags.c.status_id == row.id))
         for tag_id in await _tag_ids(conn, tags):
             await conn.execute(t.status_tags.insert().values(status_id=row.id, tag_id=tag_id))
+        await events.status_edited(conn, row=row, tags=tags)
         rebloggers = (await conn.execute(select(t.statuses.c.account_id).where(
             t.statuses.c.reblog_of_id == row.id))).scalars().all()
         for account_id in set(rebloggers):
@@ -273,6 +277,7 @@ async def remove_rows(conn, rows: list) -> None:
     for row in rows:
         reblogs = (await conn.execute(select(t.statuses).where(t.statuses.c.reblog_of_id == row.id))).all()
         ids = [row.id] + [r.id for r in reblogs]
+        await events.statuses_deleting(conn, [row, *reblogs])
         greatest = greatest_of(conn)
         for reblog in reblogs:
             await conn.execute(update(t.accounts).where(t.accounts.c.id == reblog.account_id).values(

@@ -37,7 +37,7 @@ def _viewer_rules_query(exclusive_lists: bool):
 _VIEWER_RULES = {exclusive: _viewer_rules_query(exclusive) for exclusive in (False, True)}
 
 
-async def _viewer_rules(conn, viewer_id: int | None, exclusive_lists: bool) -> tuple[set[int], FilterMatcher | None]:
+async def viewer_rules(conn, viewer_id: int | None, exclusive_lists: bool) -> tuple[set[int], FilterMatcher | None]:
     """In one round trip: the accounts whose posts the viewer never sees in timelines (blocked, blocking,
     muted until the mute expires, and on the home timeline the members of the viewer's exclusive lists), and
     the viewer's filters."""
@@ -83,7 +83,7 @@ async def _page(conn, query, column, page: Page, viewer_id: int | None, context:
 
     `query` selects status ids from the column paged on; its window and the posts are read in one query.
     """
-    hidden, filters = await _viewer_rules(conn, viewer_id, exclusive_lists)
+    hidden, filters = await viewer_rules(conn, viewer_id, exclusive_lists)
     out: list[StatusView] = []
     fetch = page.limit + 10 if (hidden or filters) else page.limit
     cursor = page

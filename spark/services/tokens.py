@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select, update
 from spark.adapters.db import schema as t
 from spark.domain.ids import new_id
 from spark.runtime import Runtime
+from spark.services import events
 
 
 def digest(secret: str) -> str:
@@ -81,10 +82,13 @@ async def revoke(rt: Runtime, *, token: str, app_id: int | None = None) -> None:
     hashed = digest(token)
     async with rt.db.write() as conn:
         for column in (t.tokens.c.token_hash, t.tokens.c.refresh_hash):
-            query = update(t.tokens).where(column == hashed, t.tokens.c.revoked_at.is_(None))
+            query = select(t.tokens.c.id).where(column == hashed, t.tokens.c.revoked_at.is_(None))
             if app_id is not None:
                 query = query.where(t.tokens.c.app_id == app_id)
-            await conn.execute(query.values(revoked_at=datetime.now(UTC)))
+            ids = (await conn.execute(query)).scalars().all()
+            if ids:
+                await conn.execute(update(t.tokens).where(t.tokens.c.id.in_(ids)).values(revoked_at=datetime.now(UTC)))
+                events.tokens_revoked(conn, ids)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -9,7 +9,7 @@ which spares each request a BEGIN and a ROLLBACK round trip.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from sqlalchemy import event
@@ -48,6 +48,7 @@ class Database:
 
     def __init__(self, url: str, *, pool_size: int = 2, server_pool_size: int = 10):
         self.url = url
+        self.on_commit: Callable[[list], Awaitable[None]] | None = None
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             self._writer = _sqlite_engine(url, begin="BEGIN IMMEDIATE", pool_size=1)
@@ -65,8 +66,18 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
+        """One transaction. Messages queued on it with `after_commit` go out once it has committed."""
         async with self._writer.begin() as conn:
+            conn.info.pop("after_commit", None)  # what a failed transaction on this connection left
             yield conn
+            pending = conn.info.pop("after_commit", None)
+        if pending and self.on_commit is not None:
+            await self.on_commit(pending)
+
+    @staticmethod
+    def after_commit(conn: AsyncConnection, item) -> None:
+        """Queue `item` for `on_commit`, to be handed over only if this transaction commits."""
+        conn.info.setdefault("after_commit", []).append(item)
 
     async def dispose(self) -> None:
         await self._writer.dispose()

@@ -421,7 +421,7 @@ home_feed = Table(
     "home_feed",
     metadata,
     _ref("account_id"),
-    _ref("status_id"),
+    _ref("status_id", index=True),  # deletes and edits find the feeds holding a post
     PrimaryKeyConstraint("account_id", "status_id"),
 )
 

@@ -179,6 +179,9 @@ def upgrade() -> None:
     sa.Column('status_id', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('account_id', 'status_id', name=op.f('pk_home_feed'))
     )
+    with op.batch_alter_table('home_feed', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_home_feed_status_id'), ['status_id'], unique=False)
+
     op.create_table('idempotency_keys',
     sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('key', sa.String(length=255), nullable=False),
@@ -505,6 +508,9 @@ def downgrade() -> None:
 
     op.drop_table('list_accounts')
     op.drop_table('idempotency_keys')
+    with op.batch_alter_table('home_feed', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_home_feed_status_id'))
+
     op.drop_table('home_feed')
     with op.batch_alter_table('follows', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_follows_target_account_id'))

@@ -1,0 +1,65 @@
+"""PubSub within one process: the embedded default."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import AsyncIterator
+
+BACKLOG = 1000  # messages a listener may fall behind by before it is cut off
+
+
+class MemorySubscription:
+    def __init__(self, hub: MemoryPubSub, backlog: int = BACKLOG):
+        self._hub = hub
+        self._queue: asyncio.Queue = asyncio.Queue()
+        self._backlog = backlog
+        self.channels: set[str] = set()
+        self.overflowed = False  # fell too far behind: its iteration ends, the caller says why
+
+    def deliver(self, channel: str, payload: bytes) -> None:
+        if self.overflowed:
+            return
+        if self._queue.qsize() >= self._backlog:
+            self.overflowed = True
+            self._queue.put_nowait(None)
+            return
+        self._queue.put_nowait((channel, payload))
+
+    async def subscribe(self, channels: list[str]) -> None:
+        for channel in channels:
+            self.channels.add(channel)
+            self._hub.listeners[channel].add(self)
+
+    async def unsubscribe(self, channels: list[str]) -> None:
+        for channel in channels:
+            self.channels.discard(channel)
+            listeners = self._hub.listeners.get(channel)
+            if listeners is not None:
+                listeners.discard(self)
+                if not listeners:
+                    del self._hub.listeners[channel]
+
+    async def close(self) -> None:
+        await self.unsubscribe(list(self.channels))
+        self._queue.put_nowait(None)
+
+    async def __aiter__(self) -> AsyncIterator[tuple[str, bytes]]:
+        while (item := await self._queue.get()) is not None:
+            yield item
+
+
+class MemoryPubSub:
+    def __init__(self):
+        self.listeners: dict[str, set[MemorySubscription]] = defaultdict(set)
+
+    async def publish(self, messages: list[tuple[str, bytes]]) -> None:
+        for channel, payload in messages:
+            for subscription in list(self.listeners.get(channel, ())):
+                subscription.deliver(channel, payload)
+
+    async def subscription(self) -> MemorySubscription:
+        return MemorySubscription(self)
+
+    async def close(self) -> None:
+        self.listeners.clear()

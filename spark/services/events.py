@@ -1,0 +1,95 @@
+"""Live events for the streaming API, queued on the transaction that causes them and published
+only once it commits. Messages carry ids; each streaming process renders them for its listeners.
+
+Channels (Mastodon's names): `timeline:{account}` (home feed and notifications),
+`timeline:public[:local|:remote]`, `timeline:hashtag:{tag}[:local]`, `timeline:list:{list}`.
+"""
+
+from __future__ import annotations
+
+import orjson
+from sqlalchemy import select
+
+from spark.adapters.db import schema as t
+from spark.adapters.db.database import Database
+from spark.adapters.db.functions import in_ids
+from spark.domain.visibility import Visibility
+
+
+def home(account_id: int) -> str:
+    return f"timeline:{account_id}"
+
+
+def _emit(conn, channels, message: dict) -> None:
+    payload = orjson.dumps(message)
+    for channel in dict.fromkeys(channels):
+        Database.after_commit(conn, (channel, payload))
+
+
+def _public_channels(visibility: int, local: bool, tags: list[str], is_reblog: bool) -> list[str]:
+    if visibility != Visibility.PUBLIC or is_reblog:
+        return []
+    where = "local" if local else "remote"
+    channels = ["timeline:public", f"timeline:public:{where}"]
+    for tag in tags:
+        channels.append(f"timeline:hashtag:{tag.lower()}")
+        if local:
+            channels.append(f"timeline:hashtag:{tag.lower()}:local")
+    return channels
+
+
+async def _lists_for(conn, author_id: int) -> list[str]:
+    """Lists that include the author, owned by someone who follows them."""
+    rows = await conn.execute(
+        select(t.list_accounts.c.list_id).join(t.lists, t.lists.c.id == t.list_accounts.c.list_id)
+        .join(t.follows, (t.follows.c.account_id == t.lists.c.account_id)
+              & (t.follows.c.target_account_id == author_id))
+        .where(t.list_accounts.c.account_id == author_id))
+    return [f"timeline:list:{list_id}" for list_id in rows.scalars()]
+
+
+async def _feeds_with(conn, status_ids: list[int]) -> list[str]:
+    rows = await conn.execute(select(t.home_feed.c.account_id).where(in_ids(t.home_feed.c.status_id)),
+                              {"ids": status_ids})
+    return [home(account_id) for account_id in rows.scalars()]
+
+
+async def status_posted(conn, *, status_id: int, author_id: int, visibility: int, local: bool, tags: list[str],
+                        is_reblog: bool, recipients: list[int]) -> None:
+    """A new post (or repost) for the home feeds it went to, the author's lists and public streams."""
+    channels = [home(a) for a in recipients] + _public_channels(visibility, local, tags, is_reblog)
+    if visibility < Visibility.DIRECT:
+        channels += await _lists_for(conn, author_id)
+    _emit(conn, channels, {"event": "update", "status_id": status_id})
+
+
+async def status_edited(conn, *, row, tags: list[str]) -> None:
+    channels = await _feeds_with(conn, [row.id]) + _public_channels(row.visibility, row.local, tags, False)
+    _emit(conn, channels, {"event": "status.update", "status_id": row.id})
+
+
+async def statuses_deleting(conn, rows: list) -> None:
+    """Call before the rows and their feed entries go: everyone who may be showing them hears of it."""
+    for row in rows:
+        channels = await _feeds_with(conn, [row.id])
+        if row.visibility <= Visibility.UNLISTED and not row.reblog_of_id:
+            channels += _public_channels(Visibility.PUBLIC, row.local, [], False)
+        _emit(conn, channels, {"event": "delete", "status_id": row.id})
+
+
+def notified(conn, *, recipient_id: int, notification_id: int) -> None:
+    _emit(conn, [home(recipient_id)], {"event": "notification", "notification_id": notification_id})
+
+
+def filters_changed(conn, account_id: int) -> None:
+    _emit(conn, [home(account_id)], {"event": "filters_changed"})
+
+
+def token_channel(token_id: int) -> str:
+    return f"system:token:{token_id}"
+
+
+def tokens_revoked(conn, token_ids: list[int]) -> None:
+    """Streams opened with these tokens close as soon as the revocation commits."""
+    for token_id in token_ids:
+        _emit(conn, [token_channel(token_id)], {"event": "revoked"})
