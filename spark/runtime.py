@@ -22,7 +22,8 @@ class Runtime:
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
         db = Database(settings.effective_database_url, server_pool_size=settings.database_pool_size)
-        pubsub = RedisPubSub(settings.redis_url) if settings.redis_url else MemoryPubSub()
+        backlog = settings.streaming_backlog
+        pubsub = RedisPubSub(settings.redis_url, backlog) if settings.redis_url else MemoryPubSub(backlog)
         db.on_commit = pubsub.publish  # live events leave once their transaction has committed
         return cls(
             settings=settings,

@@ -50,7 +50,8 @@ class MemorySubscription:
 
 
 class MemoryPubSub:
-    def __init__(self):
+    def __init__(self, backlog: int = BACKLOG):
+        self.backlog = backlog
         self.listeners: dict[str, set[MemorySubscription]] = defaultdict(set)
 
     async def publish(self, messages: list[tuple[str, bytes]]) -> None:
@@ -59,7 +60,7 @@ class MemoryPubSub:
                 subscription.deliver(channel, payload)
 
     async def subscription(self) -> MemorySubscription:
-        return MemorySubscription(self)
+        return MemorySubscription(self, self.backlog)
 
     async def close(self) -> None:
         self.listeners.clear()

@@ -31,8 +31,8 @@ class RedisSubscription(MemorySubscription):
 
 
 class RedisPubSub(MemoryPubSub):
-    def __init__(self, url: str):
-        super().__init__()
+    def __init__(self, url: str, backlog: int):
+        super().__init__(backlog)
         self._redis = redis.from_url(url)
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._reader: asyncio.Task | None = None
@@ -47,7 +47,7 @@ class RedisPubSub(MemoryPubSub):
             await pipe.execute()
 
     async def subscription(self) -> RedisSubscription:
-        return RedisSubscription(self)
+        return RedisSubscription(self, self.backlog)
 
     async def redis_subscribe(self, channels: list[str]) -> None:
         async with self._lock:

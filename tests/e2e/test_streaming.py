@@ -203,3 +203,27 @@ def test_post_through_one_process_reaches_a_listener_on_another(tmp_path):
                 assert json.loads(stream.next("update"))["id"] == post["id"]
             finally:
                 stream.close()
+
+
+def test_streams_past_the_cap_are_refused_cleanly(tmp_path):
+    with running_server(tmp_path, streaming_max_connections=2) as server:
+        held = [SSE(server.url + "/api/v1/streaming/public"), SSE(server.url + "/api/v1/streaming/public")]
+        try:
+            time.sleep(0.3)
+            refused = requests.get(server.url + "/api/v1/streaming/public", timeout=10)
+            assert refused.status_code == 503 and "try again" in refused.json()["error"]
+            with pytest.raises(InvalidStatus) as denied:
+                connect(_ws_url(server), open_timeout=10)
+            assert denied.value.response.status_code == 503
+            assert requests.get(server.url + "/api/v1/timelines/public", timeout=10).status_code == 200
+        finally:
+            for stream in held:
+                stream.close()
+        time.sleep(2)  # the heartbeat notices the closed clients and frees their places
+        after = SSE(server.url + "/api/v1/streaming/public")
+        try:
+            user = server.new_user()
+            post = user.status_post("room again")
+            assert json.loads(after.next("update"))["id"] == post["id"]
+        finally:
+            after.close()
