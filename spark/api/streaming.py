@@ -14,6 +14,7 @@ import contextlib
 from dataclasses import dataclass
 
 import orjson
+from cachetools import TTLCache
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
@@ -21,7 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from spark.api.auth import bearer
 from spark.api.mastodon.notifications import notification_json
-from spark.api.presenters import status_json
+from spark.api.presenters import filter_result_json, status_json
 from spark.api.responses import error_response
 from spark.domain import scopes as scope_rules
 from spark.domain.errors import NotFound
@@ -108,12 +109,46 @@ def _require(grant: Grant, scope: str) -> None:
         raise StreamError(403, "This action is outside the authorized scopes")
 
 
-async def render(rt: Runtime, grant: Grant | None, stream: Stream, message: dict) -> tuple[str, str] | None:
+# A new public post is rendered once per process for all its listeners (see live.shared_view).
+_shared: TTLCache = TTLCache(maxsize=10_000, ttl=60)
+
+
+async def _load_shared(rt: Runtime, status_id: int):
+    view = await live.shared_view(rt, status_id)
+    return (view, status_json(rt, view, None)) if view is not None else None
+
+
+async def _shared_render(rt: Runtime, status_id: int):
+    key = (rt.settings.base_url, status_id)
+    if key not in _shared:
+        _shared[key] = asyncio.ensure_future(_load_shared(rt, status_id))
+    try:
+        return await asyncio.shield(_shared[key])
+    except Exception:
+        _shared.pop(key, None)  # let the next listener try again
+        raise
+
+
+def _for_listener(rt: Runtime, view, base: dict, viewer_id: int | None, matches: list) -> dict:
+    """The shared entity with this listener's own fields: a post this new has no marks of theirs yet."""
+    if viewer_id is None:
+        return base
+    out = {**base, "favourited": False, "reblogged": False, "muted": False, "bookmarked": False}
+    if view.account.id == viewer_id:
+        out["pinned"] = False
+    if matches:
+        out["filtered"] = filter_result_json(rt, matches)
+    return out
+
+
+async def render(rt: Runtime, grant: Grant | None, rules: live.Rules, stream: Stream,
+                 message: dict) -> tuple[str, str] | None:
     """(event, payload) for this stream's user, or None when there is nothing for them."""
     event = message.get("event")
     if not stream.wants(event):
         return None
     viewer_id = grant.user_id if grant else None
+    media_only = PUBLIC.get(stream.name, (None, False))[1]
     if event == "delete":
         return "delete", str(message["status_id"])
     if event == "filters_changed":
@@ -121,9 +156,17 @@ async def render(rt: Runtime, grant: Grant | None, stream: Stream, message: dict
     if event == "notification":
         item = await live.notification_for(rt, viewer_id, message["notification_id"])
         return ("notification", orjson.dumps(notification_json(rt, item, viewer_id)).decode()) if item else None
+    if event == "update":
+        shared = await _shared_render(rt, message["status_id"])
+        if shared is not None:
+            view, base = shared
+            matches = rules.check(view, stream.context)
+            if matches is None or (media_only and not view.media):
+                return None
+            return event, orjson.dumps(_for_listener(rt, view, base, viewer_id, matches)).decode()
     if event in ("update", "status.update"):
-        view = await live.status_for(rt, viewer_id, message["status_id"], stream.context)
-        if view is None or (PUBLIC.get(stream.name, (None, False))[1] and not (view.reblog or view).media):
+        view = await live.status_for(rt, viewer_id, rules, message["status_id"], stream.context)
+        if view is None or (media_only and not (view.reblog or view).media):
             return None
         return event, orjson.dumps(status_json(rt, view, viewer_id)).decode()
     return None
@@ -169,6 +212,13 @@ async def _grant(rt: Runtime, token: str | None) -> Grant | None:
     return grant
 
 
+def _control_channels(grant: Grant | None) -> list[str]:
+    if grant is None:
+        return []
+    channels = [events.token_channel(grant.token_id)]
+    return channels + ([events.account_channel(grant.user_id)] if grant.user_id else [])
+
+
 # --- Server-Sent Events -------------------------------------------------------------------------
 
 async def health(_request: Request) -> Response:
@@ -187,7 +237,7 @@ async def sse(request: Request) -> Response:
     except StreamError as error:
         return error_response(error.status, error.message)
     subscription = await rt.pubsub.subscription()
-    channels = [stream.channel] + ([events.token_channel(grant.token_id)] if grant else [])
+    channels = [stream.channel] + _control_channels(grant)
     await subscription.subscribe(channels)
 
     async def body():
@@ -210,6 +260,8 @@ async def sse(request: Request) -> Response:
 async def _events(rt: Runtime, grant: Grant | None, subscription, streams: list[Stream], ended: list[str]):
     """(stream, event, payload) for the connection, None as a heartbeat when idle. Ends when the token is
     revoked or the listener fell too far behind, saying which in `ended`."""
+    viewer_id = grant.user_id if grant else None
+    rules = await live.rules_for(rt, viewer_id)
     iterator = aiter(subscription)
     pending = None
     while True:
@@ -228,9 +280,11 @@ async def _events(rt: Runtime, grant: Grant | None, subscription, streams: list[
         if message.get("event") == "revoked":
             ended.append("revoked")
             return
+        if message.get("event") == "rules_changed" or rules.stale:
+            rules = await live.rules_for(rt, viewer_id)
         for stream in list(streams):
             if stream.channel == channel:
-                rendered = await render(rt, grant, stream, message)
+                rendered = await render(rt, grant, rules, stream, message)
                 if rendered is not None:
                     yield (stream, *rendered)
 
@@ -265,8 +319,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
 async def _serve_socket(rt: Runtime, websocket: WebSocket, grant: Grant | None) -> None:
     subscription = await rt.pubsub.subscription()
     streams: list[Stream] = []
-    if grant is not None:
-        await subscription.subscribe([events.token_channel(grant.token_id)])
+    await subscription.subscribe(_control_channels(grant))
 
     async def change(request: dict) -> None:
         name = str(request.get("stream") or "")

@@ -10,7 +10,7 @@ from spark.adapters.db import schema as t
 from spark.domain.errors import Forbidden, Invalid
 from spark.domain.ids import new_id
 from spark.runtime import Runtime
-from spark.services import feeds
+from spark.services import events, feeds
 from spark.services.follows import remove_follow, target_account
 
 MAX_NOTE = 2000
@@ -20,6 +20,7 @@ async def block(rt: Runtime, account_id: int, target_id: int | None) -> None:
     """Block: follows and requests in both directions end, and each disappears from the other's feed."""
     async with rt.db.write() as conn:
         target = await target_account(conn, target_id)
+        events.rules_changed(conn, [account_id, target.id])  # who hides whom, for open streams
         if target.id == account_id:
             raise Forbidden("You cannot block yourself")
         await remove_follow(conn, account_id, target.id)
@@ -36,6 +37,7 @@ async def block(rt: Runtime, account_id: int, target_id: int | None) -> None:
 async def unblock(rt: Runtime, account_id: int, target_id: int | None) -> None:
     async with rt.db.write() as conn:
         target = await target_account(conn, target_id)
+        events.rules_changed(conn, [account_id, target.id])  # who hides whom, for open streams
         await conn.execute(delete(t.blocks).where(t.blocks.c.account_id == account_id,
                                                   t.blocks.c.target_account_id == target.id))
 
@@ -48,6 +50,7 @@ async def mute(rt: Runtime, account_id: int, target_id: int | None, *, notificat
     expires_at = datetime.now(UTC) + timedelta(seconds=duration) if duration else None
     async with rt.db.write() as conn:
         target = await target_account(conn, target_id)
+        events.rules_changed(conn, [account_id, target.id])  # who hides whom, for open streams
         if target.id == account_id:
             raise Forbidden("You cannot mute yourself")
         existing = await conn.scalar(select(t.mutes.c.id).where(
@@ -65,6 +68,7 @@ async def mute(rt: Runtime, account_id: int, target_id: int | None, *, notificat
 async def unmute(rt: Runtime, account_id: int, target_id: int | None) -> None:
     async with rt.db.write() as conn:
         target = await target_account(conn, target_id)
+        events.rules_changed(conn, [account_id, target.id])  # who hides whom, for open streams
         removed = await conn.execute(delete(t.mutes).where(t.mutes.c.account_id == account_id,
                                                            t.mutes.c.target_account_id == target.id))
         following = await conn.scalar(select(t.follows.c.id).where(
@@ -78,6 +82,7 @@ async def set_note(rt: Runtime, account_id: int, target_id: int | None, comment:
         raise Invalid(f"Validation failed: Comment is too long (maximum is {MAX_NOTE} characters)")
     async with rt.db.write() as conn:
         target = await target_account(conn, target_id)
+        events.rules_changed(conn, [account_id, target.id])  # who hides whom, for open streams
         await conn.execute(delete(t.account_notes).where(t.account_notes.c.account_id == account_id,
                                                          t.account_notes.c.target_account_id == target.id))
         if comment:

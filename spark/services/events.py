@@ -83,6 +83,17 @@ def notified(conn, *, recipient_id: int, notification_id: int) -> None:
 
 def filters_changed(conn, account_id: int) -> None:
     _emit(conn, [home(account_id)], {"event": "filters_changed"})
+    rules_changed(conn, [account_id])
+
+
+def account_channel(account_id: int) -> str:
+    """Control messages for every open stream of an account (not sent to clients)."""
+    return f"system:account:{account_id}"
+
+
+def rules_changed(conn, account_ids: list[int]) -> None:
+    """Blocks, mutes, filters or exclusive lists changed: open streams reload what they hide."""
+    _emit(conn, [account_channel(a) for a in account_ids], {"event": "rules_changed"})
 
 
 def token_channel(token_id: int) -> str:

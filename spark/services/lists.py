@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 from sqlalchemy import delete, exists, func, select, update
 
 from spark.adapters.db import schema as t
 from spark.domain.errors import Invalid, NotFound
 from spark.domain.ids import new_id
 from spark.runtime import Runtime
+from spark.services import events
 
 REPLIES_POLICIES = ("followed", "list", "none")
 MAX_LISTS = 50
@@ -21,6 +24,14 @@ def _checked(title: str | None, replies_policy: str | None) -> None:
         raise Invalid(f"Validation failed: Title is too long (maximum is {MAX_TITLE} characters)")
     if replies_policy is not None and replies_policy not in REPLIES_POLICIES:
         raise Invalid("Validation failed: Replies policy must be followed, list or none")
+
+
+@asynccontextmanager
+async def _changing(rt: Runtime, owner_id: int):
+    """A transaction changing the owner's lists; exclusive ones shape their home stream, so it hears of it."""
+    async with rt.db.write() as conn:
+        yield conn
+        events.rules_changed(conn, [owner_id])
 
 
 async def _owned(conn, owner_id: int, list_id: int | None):
@@ -45,7 +56,7 @@ async def get(rt: Runtime, owner_id: int, list_id: int | None):
 async def create(rt: Runtime, owner_id: int, title: str | None, replies_policy: str | None = None,
                  exclusive: bool = False):
     _checked(title if title is not None else "", replies_policy)
-    async with rt.db.write() as conn:
+    async with _changing(rt, owner_id) as conn:
         count = await conn.scalar(select(func.count()).select_from(t.lists).where(t.lists.c.account_id == owner_id))
         if count >= MAX_LISTS:
             raise Invalid(f"Validation failed: You cannot have more than {MAX_LISTS} lists")
@@ -60,7 +71,7 @@ async def update_list(rt: Runtime, owner_id: int, list_id: int | None, *, title:
     _checked(title, replies_policy)
     changes = {k: v for k, v in (("title", title.strip() if title is not None else None),
                                  ("replies_policy", replies_policy), ("exclusive", exclusive)) if v is not None}
-    async with rt.db.write() as conn:
+    async with _changing(rt, owner_id) as conn:
         row = await _owned(conn, owner_id, list_id)
         if changes:
             await conn.execute(update(t.lists).where(t.lists.c.id == row.id).values(**changes))
@@ -68,7 +79,7 @@ async def update_list(rt: Runtime, owner_id: int, list_id: int | None, *, title:
 
 
 async def delete_list(rt: Runtime, owner_id: int, list_id: int | None) -> None:
-    async with rt.db.write() as conn:
+    async with _changing(rt, owner_id) as conn:
         row = await _owned(conn, owner_id, list_id)
         await conn.execute(delete(t.list_accounts).where(t.list_accounts.c.list_id == row.id))
         await conn.execute(delete(t.lists).where(t.lists.c.id == row.id))
@@ -92,7 +103,7 @@ async def add_members(rt: Runtime, owner_id: int, list_id: int | None, account_i
     """Add followed accounts to a list (Mastodon refuses accounts one does not follow)."""
     if not account_ids:
         raise Invalid("Validation failed: account_ids is missing")
-    async with rt.db.write() as conn:
+    async with _changing(rt, owner_id) as conn:
         row = await _owned(conn, owner_id, list_id)
         for account_id in dict.fromkeys(account_ids):
             followed = await conn.scalar(select(exists().where(
@@ -109,7 +120,7 @@ async def add_members(rt: Runtime, owner_id: int, list_id: int | None, account_i
 
 
 async def remove_members(rt: Runtime, owner_id: int, list_id: int | None, account_ids: list[int]) -> None:
-    async with rt.db.write() as conn:
+    async with _changing(rt, owner_id) as conn:
         row = await _owned(conn, owner_id, list_id)
         await conn.execute(delete(t.list_accounts).where(t.list_accounts.c.list_id == row.id,
                                                          t.list_accounts.c.account_id.in_(account_ids)))

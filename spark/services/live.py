@@ -1,32 +1,80 @@
-"""What a streaming listener receives: an event rendered for them, or nothing at all."""
+"""What a streaming listener receives: an event rendered for them, or nothing at all.
+
+A new public or unlisted post is loaded once per process and shared by every listener (who sees it
+depends only on their blocks, mutes and filters, kept per connection as `Rules`); anything else is
+loaded for each listener with the same checks as a REST read.
+"""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, field
+
 from spark.domain.errors import NotFound
-from spark.domain.filters import hides
+from spark.domain.filters import FilterMatcher, hides
+from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
 from spark.services import notifications
 from spark.services.statuses import get_row, visible
 from spark.services.timelines import viewer_rules
 from spark.services.views import StatusView, load_statuses
 
+RULES_MAX_AGE = 60.0  # seconds; mutes expire without an event
 
-async def status_for(rt: Runtime, viewer_id: int | None, status_id: int, context: str) -> StatusView | None:
-    """The post as `viewer_id` would see it in a `context` timeline; None if they may not see it, its
-    author (or the reposted author) is hidden from them, or one of their filters hides it."""
+
+@dataclass
+class Rules:
+    """Whom a listener never sees (on home also their exclusive lists' members) and their filters."""
+
+    hidden: set[int] = field(default_factory=set)
+    hidden_on_home: set[int] = field(default_factory=set)
+    filters: FilterMatcher | None = None
+    loaded_at: float = 0.0
+
+    @property
+    def stale(self) -> bool:
+        return time.monotonic() - self.loaded_at > RULES_MAX_AGE
+
+    def check(self, view: StatusView, context: str) -> list | None:
+        """None if the listener must not get this post, else the filters it matches (to show as warnings)."""
+        hidden = self.hidden_on_home if context == "home" else self.hidden
+        if view.account.id in hidden or (view.reblog is not None and view.reblog.account.id in hidden):
+            return None
+        matches = self.filters.match((view.reblog or view).row, context) if self.filters else []
+        return None if matches and hides(matches) else matches
+
+
+async def rules_for(rt: Runtime, viewer_id: int | None) -> Rules:
+    if viewer_id is None:
+        return Rules(loaded_at=time.monotonic())
+    async with rt.db.read() as conn:
+        hidden, filters = await viewer_rules(conn, viewer_id, exclusive_lists=False)
+        hidden_on_home, _ = await viewer_rules(conn, viewer_id, exclusive_lists=True)
+    return Rules(hidden, hidden_on_home, filters, time.monotonic())
+
+
+async def shared_view(rt: Runtime, status_id: int) -> StatusView | None:
+    """The post as anyone sees it, if it is a public or unlisted original by an active account."""
+    async with rt.db.read() as conn:
+        row = await get_row(conn, status_id)
+        if row is None or row.reblog_of_id or row.visibility > Visibility.UNLISTED or not await visible(conn, row, None):
+            return None
+        views = await load_statuses(conn, [status_id], None)
+    return views[0] if views else None
+
+
+async def status_for(rt: Runtime, viewer_id: int | None, rules: Rules, status_id: int,
+                     context: str) -> StatusView | None:
+    """The post as `viewer_id` would see it in a `context` timeline, or None if they may not see it."""
     async with rt.db.read() as conn:
         if not await visible(conn, await get_row(conn, status_id), viewer_id):
             return None
-        hidden, filters = await viewer_rules(conn, viewer_id, exclusive_lists=context == "home")
-        views = await load_statuses(conn, [status_id], viewer_id, context=context, filters=filters)
-    if not views:
+        views = await load_statuses(conn, [status_id], viewer_id)
+    matches = rules.check(views[0], context) if views else None
+    if matches is None:
         return None
-    view = views[0]
-    if view.account.id in hidden or (view.reblog is not None and view.reblog.account.id in hidden):
-        return None
-    if view.filtered and hides(view.filtered):
-        return None
-    return view
+    views[0].filtered = matches
+    return views[0]
 
 
 async def notification_for(rt: Runtime, viewer_id: int, notification_id: int) -> notifications.Notification | None:

@@ -114,6 +114,32 @@ def test_private_posts_and_blocked_authors_stay_off_streams(server):
             stream.close()
 
 
+def test_mutes_and_filters_made_while_streaming_apply_at_once(server):
+    author, reader, other = server.new_user(), server.new_user(), server.new_user()
+    readers = SSE(server.url + "/api/v1/streaming/public/local", reader.access_token)
+    others = SSE(server.url + "/api/v1/streaming/public/local", other.access_token)
+    try:
+        time.sleep(0.3)
+        reader.create_filter_v2("spoilers", context=["public"], filter_action="warn",
+                                keywords_attributes=[{"keyword": "finale"}])
+        reader.create_filter_v2("noise", context=["public"], filter_action="hide",
+                                keywords_attributes=[{"keyword": "spam"}])
+        warned = author.status_post("the finale was great")
+        shown = json.loads(readers.next("update"))
+        assert shown["id"] == warned["id"] and shown["filtered"][0]["filter"]["title"] == "spoilers"
+        assert "filtered" not in json.loads(others.next("update"))
+        author.status_post("buy spam now")
+        assert "spam" in json.loads(others.next("update"))["content"]
+        reader.account_mute(_me(author)["id"])
+        time.sleep(0.3)
+        author.status_post("muted words")
+        assert "muted" in json.loads(others.next("update"))["content"]
+        assert [e for e in readers.quiet(1) if e[0] == "update"] == []
+    finally:
+        readers.close()
+        others.close()
+
+
 def test_bad_streams_and_tokens_get_clear_errors(server, api):
     assert requests.get(server.url + "/api/v1/streaming/health", timeout=10).text == "OK"
     unknown = requests.get(server.url + "/api/v1/streaming/nonsense", timeout=10)
