@@ -110,6 +110,41 @@ async def seed(url: str, accounts: int, posts: int, readers: int, follows: int, 
             "reader_ids": [account_ids[i] for i in range(readers)], "seconds": timings}
 
 
+def listener_token(i: int) -> str:
+    return f"bench-listener-{i}"
+
+
+AUTHOR_TOKEN = "bench-author"
+
+
+async def seed_audience(url: str, listeners: int) -> dict:
+    """One author and `listeners` accounts that follow them, each with a token (see listener_token)."""
+    db = Database(normalize_database_url(url))
+    now = datetime.now(UTC)
+    async with db.write() as conn:
+        if await conn.scalar(select(t.accounts.c.id).limit(1)) is not None:
+            raise SystemExit("the database is not empty")
+        author = new_id()
+        ids = [new_id() for _ in range(listeners)]
+        await _insert(conn, t.accounts, [
+            {"id": a, "username": name, "domain": "", "display_name": name, "note": "", "note_source": "",
+             "fields": [], "created_at": now, "followers_count": listeners if a == author else 0}
+            for a, name in [(author, "author"), *((a, f"listener{i}") for i, a in enumerate(ids))]])
+        password = hash_password("bench password")
+        await _insert(conn, t.users, [{"id": a, "email": f"{a}@bench.invalid", "password_hash": password,
+                                       "preferences": {}} for a in [author, *ids]])
+        app_id = new_id()
+        await conn.execute(t.apps.insert().values(id=app_id, name="bench", redirect_uris="urn:ietf:wg:oauth:2.0:oob",
+                                                  scopes="read write", client_id="bench", client_secret="bench"))
+        await _insert(conn, t.tokens, [
+            {"id": new_id(), "token_hash": digest(token), "app_id": app_id, "user_id": a,
+             "scopes": "read write follow", "created_at": now}
+            for a, token in [(author, AUTHOR_TOKEN), *((a, listener_token(i)) for i, a in enumerate(ids))]])
+        await _insert(conn, t.follows, [{"id": new_id(), "account_id": a, "target_account_id": author} for a in ids])
+    await db.dispose()
+    return {"author_id": author, "listeners": listeners}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("database_url")

@@ -11,6 +11,10 @@ class Subscription(Protocol):
 
     def __aiter__(self) -> AsyncIterator[tuple[str, bytes]]: ...
 
+    def wake(self) -> None:
+        """Yield a heartbeat, ("", b""), soon: lets a holder of many subscriptions keep them alive
+        without a timer each."""
+
     async def subscribe(self, channels: list[str]) -> None: ...
 
     async def unsubscribe(self, channels: list[str]) -> None: ...

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 
 BACKLOG = 1000  # messages a listener may fall behind by before it is cut off
+HEARTBEAT = ("", b"")
 
 
 class MemorySubscription:
@@ -25,6 +26,11 @@ class MemorySubscription:
             self._queue.put_nowait(None)
             return
         self._queue.put_nowait((channel, payload))
+
+    def wake(self) -> None:
+        """Make the iterator yield a heartbeat, ("", b""), without any message."""
+        if not self.overflowed:
+            self._queue.put_nowait(HEARTBEAT)
 
     async def subscribe(self, channels: list[str]) -> None:
         for channel in channels:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 from cachetools import TTLCache
@@ -113,9 +114,19 @@ def _require(grant: Grant, scope: str) -> None:
 _shared: TTLCache = TTLCache(maxsize=10_000, ttl=60)
 
 
-async def _load_shared(rt: Runtime, status_id: int):
+@dataclass
+class SharedPost:
+    """A new public post rendered for everyone, and the texts most listeners get word for word:
+    signed in or not, with no filter matched and not being its author."""
+
+    view: Any
+    base: dict
+    common: dict[bool, str] = field(default_factory=dict)
+
+
+async def _load_shared(rt: Runtime, status_id: int) -> SharedPost | None:
     view = await live.shared_view(rt, status_id)
-    return (view, status_json(rt, view, None)) if view is not None else None
+    return SharedPost(view, status_json(rt, view, None)) if view is not None else None
 
 
 async def _shared_render(rt: Runtime, status_id: int):
@@ -159,11 +170,17 @@ async def render(rt: Runtime, grant: Grant | None, rules: live.Rules, stream: St
     if event == "update":
         shared = await _shared_render(rt, message["status_id"])
         if shared is not None:
-            view, base = shared
+            view = shared.view
             matches = rules.check(view, stream.context)
             if matches is None or (media_only and not view.media):
                 return None
-            return event, orjson.dumps(_for_listener(rt, view, base, viewer_id, matches)).decode()
+            if matches or view.account.id == viewer_id:
+                return event, orjson.dumps(_for_listener(rt, view, shared.base, viewer_id, matches)).decode()
+            signed_in = viewer_id is not None
+            if signed_in not in shared.common:
+                entity = _for_listener(rt, view, shared.base, viewer_id, [])
+                shared.common[signed_in] = orjson.dumps(entity).decode()
+            return event, shared.common[signed_in]
     if event in ("update", "status.update"):
         view = await live.status_for(rt, viewer_id, rules, message["status_id"], stream.context)
         if view is None or (media_only and not (view.reblog or view).media):
@@ -172,33 +189,51 @@ async def render(rt: Runtime, grant: Grant | None, rules: live.Rules, stream: St
     return None
 
 
-class Admission:
-    """Counts this process's open streams against the cap."""
+class OpenStreams:
+    """This process's open streams: the cap on how many, and one heartbeat timer for the SSE ones
+    (WebSocket connections are pinged by the server itself)."""
 
-    def __init__(self, limit: int):
-        self.limit = limit
-        self.open = 0
+    def __init__(self, rt: Runtime):
+        self.rt = rt
+        self.subscriptions: set = set()
+        self.needing_heartbeats: set = set()
+        self._timer: asyncio.Task | None = None
 
-    @contextlib.contextmanager
-    def slot(self):
-        if self.open >= self.limit:
+    def admit(self) -> None:
+        if len(self.subscriptions) >= self.rt.settings.streaming_max_connections:
             raise StreamError(503, "Too many streaming connections; try again later")
-        self.open += 1
-        try:
-            yield
-        finally:
-            self.open -= 1
+
+    async def open(self, channels: list[str], *, heartbeats: bool):
+        subscription = await self.rt.pubsub.subscription()
+        self.subscriptions.add(subscription)
+        if heartbeats:
+            self.needing_heartbeats.add(subscription)
+        await subscription.subscribe(channels)
+        if self._timer is None:
+            self._timer = asyncio.create_task(self._beat())
+        return subscription
+
+    async def close(self, subscription) -> None:
+        self.subscriptions.discard(subscription)
+        self.needing_heartbeats.discard(subscription)
+        await subscription.close()
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self.rt.settings.streaming_heartbeat_seconds)
+            for subscription in list(self.needing_heartbeats):
+                subscription.wake()
 
 
 def _runtime(scope_holder) -> Runtime:
     return scope_holder.app.state.runtime
 
 
-def _admission(scope_holder) -> Admission:
+def _open_streams(scope_holder) -> OpenStreams:
     state = scope_holder.app.state
-    if not hasattr(state, "stream_admission"):
-        state.stream_admission = Admission(state.runtime.settings.streaming_max_connections)
-    return state.stream_admission
+    if not hasattr(state, "open_streams"):
+        state.open_streams = OpenStreams(state.runtime)
+    return state.open_streams
 
 
 async def _grant(rt: Runtime, token: str | None) -> Grant | None:
@@ -232,15 +267,13 @@ async def sse(request: Request) -> Response:
         grant = await _grant(rt, bearer(request))
         stream = await resolve_stream(rt, grant, name, request.query_params.get("tag"),
                                       request.query_params.get("list"))
-        slot = _admission(request).slot()
-        slot.__enter__()
+        open_streams = _open_streams(request)
+        open_streams.admit()
     except StreamError as error:
         return error_response(error.status, error.message)
-    subscription = await rt.pubsub.subscription()
-    channels = [stream.channel] + _control_channels(grant)
-    await subscription.subscribe(channels)
 
     async def body():
+        subscription = await open_streams.open([stream.channel] + _control_channels(grant), heartbeats=True)
         try:
             yield b":)\n"
             async for item in _events(rt, grant, subscription, [stream], []):
@@ -250,32 +283,21 @@ async def sse(request: Request) -> Response:
                 _, event, payload = item
                 yield f"event: {event}\ndata: {payload}\n\n".encode()
         finally:
-            await subscription.close()
-            slot.__exit__(None, None, None)
+            await open_streams.close(subscription)
 
     return StreamingResponse(body(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
 async def _events(rt: Runtime, grant: Grant | None, subscription, streams: list[Stream], ended: list[str]):
-    """(stream, event, payload) for the connection, None as a heartbeat when idle. Ends when the token is
-    revoked or the listener fell too far behind, saying which in `ended`."""
+    """(stream, event, payload) for the connection, None for a heartbeat (see `OpenStreams`). Ends when the
+    token is revoked or the listener fell too far behind, saying which in `ended`."""
     viewer_id = grant.user_id if grant else None
     rules = await live.rules_for(rt, viewer_id)
-    iterator = aiter(subscription)
-    pending = None
-    while True:
-        if pending is None:
-            pending = asyncio.ensure_future(anext(iterator, None))
-        done, _ = await asyncio.wait({pending}, timeout=rt.settings.streaming_heartbeat_seconds)
-        if not done:
+    async for channel, payload in subscription:
+        if not channel:
             yield None
             continue
-        item, pending = pending.result(), None
-        if item is None:
-            ended.append("overflow")
-            return
-        channel, payload = item
         message = orjson.loads(payload)
         if message.get("event") == "revoked":
             ended.append("revoked")
@@ -287,9 +309,21 @@ async def _events(rt: Runtime, grant: Grant | None, subscription, streams: list[
                 rendered = await render(rt, grant, rules, stream, message)
                 if rendered is not None:
                     yield (stream, *rendered)
+    ended.append("overflow")
 
 
 # --- WebSocket ----------------------------------------------------------------------------------
+
+_frames: TTLCache = TTLCache(maxsize=20_000, ttl=60)  # the same event on the same stream, for many sockets
+
+
+def _frame(stream: Stream, event: str, payload: str) -> str:
+    key = (event, payload, stream.name, stream.param)
+    text = _frames.get(key)
+    if text is None:
+        text = _frames[key] = orjson.dumps({"stream": stream.label, "event": event, "payload": payload}).decode()
+    return text
+
 
 def _ws_token(websocket: WebSocket) -> str | None:
     header = websocket.headers.get("authorization", "")
@@ -304,22 +338,21 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     protocol = websocket.headers.get("sec-websocket-protocol")
     try:
         grant = await _grant(rt, _ws_token(websocket))
-        slot = _admission(websocket).slot()
-        slot.__enter__()
+        open_streams = _open_streams(websocket)
+        open_streams.admit()
     except StreamError as error:
         await websocket.send_denial_response(error_response(error.status, error.message))
         return
+    await websocket.accept(subprotocol=protocol.strip() if protocol else None)
+    subscription = await open_streams.open(_control_channels(grant), heartbeats=False)
     try:
-        await websocket.accept(subprotocol=protocol.strip() if protocol else None)
-        await _serve_socket(rt, websocket, grant)
+        await _serve_socket(rt, websocket, grant, subscription)
     finally:
-        slot.__exit__(None, None, None)
+        await open_streams.close(subscription)
 
 
-async def _serve_socket(rt: Runtime, websocket: WebSocket, grant: Grant | None) -> None:
-    subscription = await rt.pubsub.subscription()
+async def _serve_socket(rt: Runtime, websocket: WebSocket, grant: Grant | None, subscription) -> None:
     streams: list[Stream] = []
-    await subscription.subscribe(_control_channels(grant))
 
     async def change(request: dict) -> None:
         name = str(request.get("stream") or "")
@@ -352,27 +385,23 @@ async def _serve_socket(rt: Runtime, websocket: WebSocket, grant: Grant | None) 
             if item is None:
                 continue  # uvicorn pings the socket itself
             stream, event, payload = item
-            await websocket.send_text(orjson.dumps({"stream": stream.label, "event": event,
-                                                    "payload": payload}).decode())
+            await websocket.send_text(_frame(stream, event, payload))
         code = CLOSE_REVOKED if ended == ["revoked"] else CLOSE_SLOW_CONSUMER
         reason = "access token revoked" if code == CLOSE_REVOKED else "too far behind: events were dropped"
         await websocket.close(code=code, reason=reason)
 
-    try:
-        if websocket.query_params.get("stream"):
-            try:
-                await change({"type": "subscribe", **dict(websocket.query_params)})
-            except StreamError as error:
-                await websocket.send_text(orjson.dumps({"error": error.message, "status": error.status}).decode())
-        tasks = [asyncio.create_task(receive()), asyncio.create_task(send())]
-        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-        for task in done:
-            with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-                task.result()
-    finally:
-        await subscription.close()
+    if websocket.query_params.get("stream"):
+        try:
+            await change({"type": "subscribe", **dict(websocket.query_params)})
+        except StreamError as error:
+            await websocket.send_text(orjson.dumps({"error": error.message, "status": error.status}).decode())
+    tasks = [asyncio.create_task(receive()), asyncio.create_task(send())]
+    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    for task in done:
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            task.result()
 
 
 routes = [
