@@ -43,7 +43,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
 
 @cli.command()
 def worker() -> None:
-    """Run background jobs (scheduled posts today; deliveries and fan-out as they arrive)."""
+    """Run queued jobs (fan-out of popular accounts' posts) and timed work (scheduled posts, ended polls)."""
     from spark.services.scheduler import run_forever
 
     asyncio.run(run_forever(load_settings()))

@@ -34,6 +34,7 @@ from spark.api.web import authorize, landing
 from spark.config import Settings, load_settings
 from spark.domain.errors import SparkError
 from spark.runtime import Runtime
+from spark.services.jobs import work
 from spark.services.scheduler import run_periodically
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -52,10 +53,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app):
-        # The embedded worker: scheduled posts are published by `spark serve` itself by default.
-        task = asyncio.create_task(run_periodically(runtime))
+        # The embedded worker: `spark serve` runs queued jobs and timed work itself by default.
+        tasks = [asyncio.create_task(run_periodically(runtime)), asyncio.create_task(work(runtime))]
         yield
-        task.cancel()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await runtime.close()
 
     routes = [Route("/health", health), *streaming.routes, *oauth.routes, *authorize.routes, *landing.routes]

@@ -63,6 +63,11 @@ async def status_posted(conn, *, status_id: int, author_id: int, visibility: int
     _emit(conn, channels, {"event": "update", "status_id": status_id})
 
 
+def reached_feeds(conn, *, status_id: int, account_ids: list[int]) -> None:
+    """A post's deferred fan-out put it on these home feeds."""
+    _emit(conn, [home(a) for a in account_ids], {"event": "update", "status_id": status_id})
+
+
 async def status_edited(conn, *, row, tags: list[str]) -> None:
     channels = await _feeds_with(conn, [row.id]) + _public_channels(row.visibility, row.local, tags, False)
     _emit(conn, channels, {"event": "status.update", "status_id": row.id})

@@ -1,8 +1,8 @@
 """Home feeds: fan-out on write into `home_feed` rows, merged and unmerged on follow/unfollow.
 
-Fan-out runs as one INSERT … SELECT inside the posting transaction, which stays fast for
-ordinary follower counts; the streaming/scale-out work moves it to workers with a celebrity
-threshold.
+Fan-out is one INSERT … SELECT: inside the posting transaction for ordinary audiences, and in a
+background job (see posting.distribute) past `fanout_inline_max` followers, so that a post by a
+popular account answers at once.
 """
 
 from __future__ import annotations
@@ -44,6 +44,11 @@ async def fan_out(conn, *, status_id: int, author_id: int, visibility: int, is_r
     await _insert_ignore(conn, select(literal(author_id), literal(status_id)))
     await _insert_ignore(conn, audience.with_only_columns(audience.selected_columns[0], literal(status_id)))
     return recipients
+
+
+async def add_own(conn, *, account_id: int, status_id: int) -> None:
+    """An author sees their own post on their home feed at once, whatever happens to the fan-out."""
+    await _insert_ignore(conn, select(literal(account_id), literal(status_id)))
 
 
 async def merge_account(conn, *, follower_id: int, target_id: int, limit: int = MERGE_ON_FOLLOW) -> None:

@@ -12,9 +12,9 @@ from spark.domain.errors import Invalid, NotFound
 from spark.domain.ids import new_id
 from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
-from spark.services import events, feeds, notifications
+from spark.services import notifications
 from spark.services.paging import Page, ranged
-from spark.services.posting import remove_rows
+from spark.services.posting import distribute, remove_rows
 from spark.services.statuses import visible_row
 
 MAX_PINS = 5
@@ -72,21 +72,19 @@ async def reblog(rt: Runtime, account_id: int, status_id: int | None, visibility
         if own_private:
             visibility = Visibility.PRIVATE
         reblog_id = new_id()
-        username = await conn.scalar(select(t.accounts.c.username).where(t.accounts.c.id == account_id))
+        booster = (await conn.execute(select(t.accounts).where(t.accounts.c.id == account_id))).first()
         now = datetime.now(UTC)
         await conn.execute(t.statuses.insert().values(
             id=reblog_id, account_id=account_id, reblog_of_id=row.id, visibility=int(visibility), local=True,
-            uri=rt.url(f"/users/{username}/statuses/{reblog_id}/activity"), created_at=now))
+            uri=rt.url(f"/users/{booster.username}/statuses/{reblog_id}/activity"), created_at=now))
         await conn.execute(update(t.statuses).where(t.statuses.c.id == row.id).values(
             reblogs_count=t.statuses.c.reblogs_count + 1))
         await conn.execute(update(t.accounts).where(t.accounts.c.id == account_id).values(
             statuses_count=t.accounts.c.statuses_count + 1, last_status_at=now))
         await notifications.notify(conn, recipient_id=row.account_id, from_account_id=account_id,
                                    type="reblog", status_id=row.id)
-        recipients = await feeds.fan_out(conn, status_id=reblog_id, author_id=account_id,
-                                         visibility=int(visibility), is_reblog=True, mentioned_ids=[])
-        await events.status_posted(conn, status_id=reblog_id, author_id=account_id, visibility=int(visibility),
-                                   local=True, tags=[], is_reblog=True, recipients=recipients)
+        await distribute(rt, conn, status_id=reblog_id, author=booster, visibility=int(visibility), is_reblog=True,
+                         tags=[], mentioned_ids=[])
     return reblog_id
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from spark.adapters import jobs_sql
 from spark.adapters.db import schema as t
 from spark.adapters.db.functions import greatest as greatest_of
 from spark.domain import text as text_rules
@@ -166,12 +167,36 @@ async def _insert_post(rt: Runtime, conn, author_id: int, draft: Draft, applicat
         for subscriber in subscribers:
             await notifications.notify(conn, recipient_id=subscriber, from_account_id=author_id,
                                        type="status", status_id=status_id)
-    recipients = await feeds.fan_out(conn, status_id=status_id, author_id=author_id,
-                                     visibility=int(draft.visibility), is_reblog=False,
-                                     mentioned_ids=[a.id for a in mentioned])
-    await events.status_posted(conn, status_id=status_id, author_id=author_id, visibility=int(draft.visibility),
-                               local=True, tags=tags, is_reblog=False, recipients=recipients)
+    await distribute(rt, conn, status_id=status_id, author=author, visibility=int(draft.visibility),
+                     is_reblog=False, tags=tags, mentioned_ids=[a.id for a in mentioned])
     return status_id
+
+
+async def distribute(rt: Runtime, conn, *, status_id: int, author, visibility: int, is_reblog: bool,
+                     tags: list[str], mentioned_ids: list[int]) -> None:
+    """Put a new post (or repost) on home feeds and live streams. Past `fanout_inline_max` followers
+    the followers' feeds are filled by a background job, so the request answers at once; the author's
+    own feed and the public streams are served at once either way."""
+    if visibility == Visibility.DIRECT or author.followers_count <= rt.settings.fanout_inline_max:
+        recipients = await feeds.fan_out(conn, status_id=status_id, author_id=author.id, visibility=visibility,
+                                         is_reblog=is_reblog, mentioned_ids=mentioned_ids)
+    else:
+        await feeds.add_own(conn, account_id=author.id, status_id=status_id)
+        await jobs_sql.enqueue(conn, "fan_out", {"status_id": status_id})
+        recipients = [author.id]
+    await events.status_posted(conn, status_id=status_id, author_id=author.id, visibility=visibility, local=True,
+                               tags=tags, is_reblog=is_reblog, recipients=recipients)
+
+
+async def fan_out_job(rt: Runtime, payload: dict) -> None:
+    """The deferred half of `distribute`: the followers' home feeds, then their streams."""
+    async with rt.db.write() as conn:
+        row = await get_row(conn, payload["status_id"])
+        if row is None:
+            return  # deleted before its fan-out ran
+        recipients = await feeds.fan_out(conn, status_id=row.id, author_id=row.account_id,
+                                         visibility=row.visibility, is_reblog=bool(row.reblog_of_id), mentioned_ids=[])
+        events.reached_feeds(conn, status_id=row.id, account_ids=[a for a in recipients if a != row.account_id])
 
 
 async def edit(rt: Runtime, author_id: int, status_id: int | None, draft: Draft,

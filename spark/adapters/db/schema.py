@@ -457,3 +457,17 @@ custom_emojis = Table(
     Column("category", String(64)),
     UniqueConstraint("shortcode", "domain", name="uq_custom_emojis_shortcode_domain"),
 )
+
+# Durable background work (see adapters/jobs_sql.py): written in the transaction that causes it.
+jobs = Table(
+    "jobs",
+    metadata,
+    _id(),
+    Column("kind", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("run_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("last_error", Text),
+    _created(),
+)

@@ -1,0 +1,67 @@
+"""A durable job queue in the database: jobs are rows written in the transaction that causes them
+(so they exist exactly when the action does), claimed with a lease, deleted when done and retried
+with backoff when they fail. Any number of workers can share it: PostgreSQL claims with
+FOR UPDATE SKIP LOCKED, SQLite's single writer serializes claims.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+
+from spark.adapters.db import schema as t
+from spark.adapters.db.database import Database
+from spark.domain.ids import new_id
+
+LEASE = timedelta(minutes=5)  # a worker that dies mid-job lets it go after this
+WAKE_CHANNEL = "system:jobs"
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+async def enqueue(conn, kind: str, payload: dict[str, Any], *, run_at: datetime | None = None) -> None:
+    """Add a job inside the caller's transaction; workers are woken once it commits."""
+    now = datetime.now(UTC)
+    await conn.execute(t.jobs.insert().values(id=new_id(), kind=kind, payload=payload, run_at=run_at or now,
+                                              created_at=now))
+    Database.after_commit(conn, (WAKE_CHANNEL, b"1"))
+
+
+async def claim(db: Database, limit: int = 10) -> list[Job]:
+    now = datetime.now(UTC)
+    async with db.write() as conn:
+        due = (select(t.jobs.c.id).where(t.jobs.c.run_at <= now, or_(
+            t.jobs.c.locked_until.is_(None), t.jobs.c.locked_until < now)).order_by(t.jobs.c.run_at).limit(limit))
+        if conn.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        ids = (await conn.execute(due)).scalars().all()
+        if not ids:
+            return []
+        await conn.execute(update(t.jobs).where(t.jobs.c.id.in_(ids)).values(
+            locked_until=now + LEASE, attempts=t.jobs.c.attempts + 1))
+        rows = (await conn.execute(select(t.jobs).where(t.jobs.c.id.in_(ids)).order_by(t.jobs.c.run_at))).all()
+    return [Job(r.id, r.kind, r.payload, r.attempts) for r in rows]
+
+
+async def done(db: Database, job: Job) -> None:
+    async with db.write() as conn:
+        await conn.execute(delete(t.jobs).where(t.jobs.c.id == job.id))
+
+
+async def failed(db: Database, job: Job, error: str, retry_at: datetime | None) -> None:
+    """Retry at `retry_at`, or give up (the row goes) when it is None."""
+    async with db.write() as conn:
+        if retry_at is None:
+            await conn.execute(delete(t.jobs).where(t.jobs.c.id == job.id))
+        else:
+            await conn.execute(update(t.jobs).where(t.jobs.c.id == job.id).values(
+                run_at=retry_at, locked_until=None, last_error=error[:2000]))

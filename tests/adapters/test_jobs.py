@@ -1,0 +1,79 @@
+"""The durable job queue and the worker's retry rules, on a real migrated SQLite database."""
+
+import asyncio
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from spark.adapters import jobs_sql
+from spark.adapters.db import schema as t
+from spark.adapters.db.migrate import upgrade
+from spark.config import Settings
+from spark.runtime import Runtime
+from spark.services import jobs
+
+
+def _migrated(tmp_path) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'jobs.sqlite3'}"
+    upgrade(url)
+    return url
+
+
+def _runtime(url: str, tmp_path) -> Runtime:
+    return Runtime.from_settings(Settings(database_url=url, data_dir=tmp_path))
+
+
+def test_jobs_are_claimed_once_retried_with_backoff_and_dropped_when_unknown(tmp_path, monkeypatch):
+    calls = []
+
+    async def flaky(rt, payload):
+        calls.append(payload["n"])
+        if payload["n"] == 2:
+            raise RuntimeError("boom")
+
+    monkeypatch.setitem(jobs.HANDLERS, "test", flaky)
+
+    url = _migrated(tmp_path)
+
+    async def scenario():
+        rt = _runtime(url, tmp_path)
+        try:
+            async with rt.db.write() as conn:
+                for n in (1, 2):
+                    await jobs_sql.enqueue(conn, "test", {"n": n})
+                await jobs_sql.enqueue(conn, "nobody-handles-this", {})
+            claimed = await jobs_sql.claim(rt.db)
+            assert sorted(j.kind for j in claimed) == ["nobody-handles-this", "test", "test"]
+            assert await jobs_sql.claim(rt.db) == []  # leased: nobody else gets them
+            for job in claimed:
+                await jobs.run_job(rt, job)
+            async with rt.db.read() as conn:
+                left = (await conn.execute(select(t.jobs))).all()
+            assert sorted(calls) == [1, 2]
+            assert [(r.payload, r.attempts, r.locked_until) for r in left] == [({"n": 2}, 1, None)]
+            retry_at = left[0].run_at if left[0].run_at.tzinfo else left[0].run_at.replace(tzinfo=UTC)
+            assert 3 < (retry_at - datetime.now(UTC)).total_seconds() <= 5
+            assert "boom" in left[0].last_error
+        finally:
+            await rt.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_rolled_back_transaction_leaves_no_job(tmp_path):
+    url = _migrated(tmp_path)
+
+    async def scenario():
+        rt = _runtime(url, tmp_path)
+        try:
+            try:
+                async with rt.db.write() as conn:
+                    await jobs_sql.enqueue(conn, "test", {"n": 1})
+                    raise ValueError("the action failed")
+            except ValueError:
+                pass
+            assert await jobs_sql.claim(rt.db) == []
+        finally:
+            await rt.close()
+
+    asyncio.run(scenario())

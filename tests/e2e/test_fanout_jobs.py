@@ -1,0 +1,52 @@
+"""Fan-out past the inline threshold runs as a durable job: the post answers at once, followers'
+home feeds and streams fill a moment later, and a post deleted first is not resurrected."""
+
+import json
+import time
+
+import pytest
+import requests
+
+from tests.e2e.test_streaming import SSE
+from tests.harness import backends, running_server
+
+
+def _me(client):
+    return client.account_verify_credentials()
+
+
+def _eventually(check, timeout: float = 10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_popular_authors_posts_reach_followers_through_the_worker(tmp_path, backend):
+    with running_server(tmp_path, backend=backend, fanout_inline_max=1) as server:
+        author, first, second = server.new_user(), server.new_user(), server.new_user()
+        for follower in (first, second):
+            follower.account_follow(_me(author)["id"])
+        assert _me(author)["followers_count"] == 2
+        stream = SSE(server.url + "/api/v1/streaming/user", first.access_token)
+        try:
+            time.sleep(0.3)
+            post = author.status_post("to my many followers")
+            assert post["id"] in [s["id"] for s in author.timeline_home()]  # own feed: at once
+            for follower in (first, second):
+                assert _eventually(lambda f=follower: post["id"] in [s["id"] for s in f.timeline_home()])
+            assert json.loads(stream.next("update"))["id"] == post["id"]
+            boost = second.status_reblog(post["id"])  # second has 0 followers: inline
+            assert boost["reblog"]["id"] == post["id"]
+        finally:
+            stream.close()
+        gone = author.status_post("deleted at once")
+        author.status_delete(gone["id"])
+        time.sleep(1.5)
+        assert gone["id"] not in [s["id"] for s in first.timeline_home()]
+        response = requests.get(server.url + f"/api/v1/statuses/{gone['id']}",
+                                headers={"Authorization": f"Bearer {first.access_token}"}, timeout=10)
+        assert response.status_code == 404
