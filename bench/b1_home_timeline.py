@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import re
@@ -66,7 +67,7 @@ def prepare(args) -> tuple[str, dict]:
     else:
         base = args.postgres_url.rsplit("/", 1)[0]
         url = f"{base}/{name.replace('-', '_')}"
-    if marker.exists():
+    if marker.exists() and json.loads(marker.read_text()).get("schema") == schema_version():
         return url, json.loads(marker.read_text())
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -78,9 +79,15 @@ def prepare(args) -> tuple[str, dict]:
     started = time.perf_counter()
     facts = asyncio.run(seed(url, args.accounts, args.posts, args.readers, args.follows))
     facts["seed_seconds"] = round(time.perf_counter() - started, 1)
-    marker.write_text(json.dumps(facts))
+    marker.write_text(json.dumps({**facts, "schema": schema_version()}))
     print(f"seeded {name} in {facts['seed_seconds']} s", flush=True)
     return url, facts
+
+
+def schema_version() -> str:
+    """Seeded data is reused until the schema changes."""
+    migrations = sorted((ROOT / "spark" / "adapters" / "db" / "migrations" / "versions").glob("*.py"))
+    return hashlib.sha256(b"".join(p.read_bytes() for p in migrations)).hexdigest()[:16]
 
 
 def cpu_seconds(pid: int) -> float:
