@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     database_pool_size: int = 10  # connections per process to PostgreSQL
     redis_url: str | None = None
     streaming_heartbeat_seconds: float = 15.0  # idle SSE streams get a comment line this often
+    embedded_worker: bool = True  # spark serve also runs queued jobs; off when `spark worker`s do
     fanout_inline_max: int = 1000  # followers; above it home feeds are filled by a background job
     streaming_backlog: int = 1000  # events a listener may fall behind by before it is cut off
     streaming_max_connections: int = 20_000  # per process; past it new streams are refused (503 / 1013)

@@ -37,10 +37,14 @@ async def enqueue(conn, kind: str, payload: dict[str, Any], *, run_at: datetime 
 
 
 async def claim(db: Database, limit: int = 10) -> list[Job]:
+    """Lease up to `limit` due jobs; an idle queue costs one read, not a write transaction."""
     now = datetime.now(UTC)
+    due = (select(t.jobs.c.id).where(t.jobs.c.run_at <= now, or_(
+        t.jobs.c.locked_until.is_(None), t.jobs.c.locked_until < now)).order_by(t.jobs.c.run_at).limit(limit))
+    async with db.read() as conn:
+        if not (await conn.execute(due.limit(1))).first():
+            return []
     async with db.write() as conn:
-        due = (select(t.jobs.c.id).where(t.jobs.c.run_at <= now, or_(
-            t.jobs.c.locked_until.is_(None), t.jobs.c.locked_until < now)).order_by(t.jobs.c.run_at).limit(limit))
         if conn.dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
         ids = (await conn.execute(due)).scalars().all()

@@ -54,7 +54,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app):
         # The embedded worker: `spark serve` runs queued jobs and timed work itself by default.
-        tasks = [asyncio.create_task(run_periodically(runtime)), asyncio.create_task(work(runtime))]
+        tasks = [asyncio.create_task(run_periodically(runtime))]
+        if settings.embedded_worker:
+            tasks.append(asyncio.create_task(work(runtime)))
         yield
         for task in tasks:
             task.cancel()

@@ -2,13 +2,15 @@
 home feeds and streams fill a moment later, and a post deleted first is not resurrected."""
 
 import json
+import subprocess
+import sys
 import time
 
 import pytest
 import requests
 
 from tests.e2e.test_streaming import SSE
-from tests.harness import backends, running_server
+from tests.harness import ROOT, backends, running_server
 
 
 def _me(client):
@@ -50,3 +52,22 @@ def test_popular_authors_posts_reach_followers_through_the_worker(tmp_path, back
         response = requests.get(server.url + f"/api/v1/statuses/{gone['id']}",
                                 headers={"Authorization": f"Bearer {first.access_token}"}, timeout=10)
         assert response.status_code == 404
+
+
+def test_queued_fan_out_survives_until_a_worker_runs_it(tmp_path):
+    """App processes without a worker queue the fan-out durably; a `spark worker` started later does it."""
+    with running_server(tmp_path, fanout_inline_max=0, embedded_worker="false") as server:
+        author, follower = server.new_user(), server.new_user()
+        follower.account_follow(_me(author)["id"])
+        post = author.status_post("waiting for a worker")
+        time.sleep(1.5)
+        assert post["id"] not in [s["id"] for s in follower.timeline_home()]
+        server.stop()  # the app process dies with the job still queued
+        server.start()
+        assert post["id"] not in [s["id"] for s in follower.timeline_home()]
+        worker = subprocess.Popen([sys.executable, "-m", "spark", "worker"], env=server.env, cwd=ROOT)
+        try:
+            assert _eventually(lambda: post["id"] in [s["id"] for s in follower.timeline_home()])
+        finally:
+            worker.terminate()
+            worker.wait(10)
