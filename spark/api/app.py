@@ -16,6 +16,7 @@ from spark.api import oauth, streaming
 from spark.api.mastodon import (
     accounts,
     apps,
+    conversations,
     filters,
     instance,
     interactions,
@@ -40,7 +41,7 @@ from spark.services.scheduler import run_periodically
 STATIC = Path(__file__).parent / "web" / "static"
 # Specific paths (/api/v1/accounts/relationships) come before /api/v1/accounts/{id}.
 API_MODULES = [instance, apps, media, profile, relationships, timelines, accounts, statuses, interactions,
-               notifications, scheduled_statuses, search, lists, filters]
+               notifications, scheduled_statuses, search, lists, filters, conversations]
 
 
 async def health(_request):

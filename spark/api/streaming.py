@@ -22,13 +22,14 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from spark.api.auth import bearer
+from spark.api.mastodon.conversations import conversation_json
 from spark.api.mastodon.notifications import notification_json
 from spark.api.presenters import filter_result_json, status_json
 from spark.api.responses import error_response
 from spark.domain import scopes as scope_rules
 from spark.domain.errors import NotFound
 from spark.runtime import Runtime
-from spark.services import events, live
+from spark.services import conversations, events, live
 from spark.services import lists as list_service
 from spark.services.tokens import Grant, resolve
 
@@ -62,7 +63,7 @@ class Stream:
             return event == "notification"
         if event in ("notification", "filters_changed"):
             return self.name == "user"
-        return True
+        return (event == "conversation") == (self.name == "direct")
 
 
 PUBLIC = {"public": ("timeline:public", False), "public:local": ("timeline:public:local", False),
@@ -102,7 +103,8 @@ async def resolve_stream(rt: Runtime, grant: Grant | None, name: str, tag: str |
         except NotFound:
             raise StreamError(404, "Not authorized to stream this list") from None
         return Stream(name, f"timeline:list:{list_id}", "home", list_id)
-    raise StreamError(400, "The direct stream is not available yet")
+    _require(grant, "read:statuses")
+    return Stream(name, f"timeline:direct:{user_id}", "thread")
 
 
 def _require(grant: Grant, scope: str) -> None:
@@ -164,6 +166,12 @@ async def render(rt: Runtime, grant: Grant | None, rules: live.Rules, stream: St
         return "delete", str(message["status_id"])
     if event == "filters_changed":
         return "filters_changed", ""
+    if event == "conversation":
+        try:
+            item = await conversations.get(rt, viewer_id, message["conversation_id"])
+        except NotFound:
+            return None
+        return "conversation", orjson.dumps(conversation_json(rt, item, viewer_id)).decode()
     if event == "notification":
         item = await live.notification_for(rt, viewer_id, message["notification_id"])
         return ("notification", orjson.dumps(notification_json(rt, item, viewer_id)).decode()) if item else None

@@ -86,6 +86,10 @@ def notified(conn, *, recipient_id: int, notification_id: int) -> None:
     _emit(conn, [home(recipient_id)], {"event": "notification", "notification_id": notification_id})
 
 
+def conversation_changed(conn, *, account_id: int, conversation_row_id: int) -> None:
+    _emit(conn, [f"timeline:direct:{account_id}"], {"event": "conversation", "conversation_id": conversation_row_id})
+
+
 def filters_changed(conn, account_id: int) -> None:
     _emit(conn, [home(account_id)], {"event": "filters_changed"})
     rules_changed(conn, [account_id])

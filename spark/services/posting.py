@@ -16,7 +16,7 @@ from spark.domain.ids import new_id
 from spark.domain.posts import Draft, Limits, quote_allowed, validate
 from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
-from spark.services import events, feeds, notifications
+from spark.services import conversations, events, feeds, notifications
 from spark.services.statuses import get_row, visible_row
 
 
@@ -133,6 +133,7 @@ async def _insert_post(rt: Runtime, conn, author_id: int, draft: Draft, applicat
         id=status_id, account_id=author_id, local=True,
         uri=rt.url(f"/users/{author.username}/statuses/{status_id}"), url=rt.url(f"/@{author.username}/{status_id}"),
         in_reply_to_id=parent.id if parent else None, in_reply_to_account_id=parent.account_id if parent else None,
+        conversation_id=(parent.conversation_id or parent.id) if parent else status_id,
         quote_of_id=quoted.id if quoted else None, quote_state="accepted" if quoted else None,
         quote_approval_policy=draft.quote_approval_policy, text=draft.text, content=html,
         spoiler_text=draft.spoiler_text, sensitive=draft.sensitive or bool(draft.spoiler_text),
@@ -169,6 +170,10 @@ async def _insert_post(rt: Runtime, conn, author_id: int, draft: Draft, applicat
                                        type="status", status_id=status_id)
     await distribute(rt, conn, status_id=status_id, author=author, visibility=int(draft.visibility),
                      is_reblog=False, tags=tags, mentioned_ids=[a.id for a in mentioned])
+    if draft.visibility == Visibility.DIRECT:
+        await conversations.direct_posted(conn, status_id=status_id, author_id=author_id,
+                                          conversation_id=(parent.conversation_id or parent.id) if parent else status_id,
+                                          mentioned_ids=[a.id for a in mentioned])
     return status_id
 
 
@@ -303,6 +308,7 @@ async def remove_rows(conn, rows: list) -> None:
         reblogs = (await conn.execute(select(t.statuses).where(t.statuses.c.reblog_of_id == row.id))).all()
         ids = [row.id] + [r.id for r in reblogs]
         await events.statuses_deleting(conn, [row, *reblogs])
+        await conversations.direct_deleted(conn, [row])
         greatest = greatest_of(conn)
         for reblog in reblogs:
             await conn.execute(update(t.accounts).where(t.accounts.c.id == reblog.account_id).values(

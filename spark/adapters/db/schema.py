@@ -145,6 +145,7 @@ statuses = Table(
     Column("local", Boolean, nullable=False, server_default="1"),
     _ref("in_reply_to_id", nullable=True, index=True),
     _ref("in_reply_to_account_id", nullable=True),
+    _ref("conversation_id", nullable=True, index=True),  # the thread's root id: direct messages group by it
     _ref("reblog_of_id", nullable=True),
     _ref("quote_of_id", nullable=True, index=True),
     Column("quote_state", String(16)),  # pending | accepted | rejected | revoked
@@ -471,3 +472,18 @@ jobs = Table(
     Column("last_error", Text),
     _created(),
 )
+
+# A direct-message thread as one participant sees it (GET /api/v1/conversations).
+account_conversations = Table(
+    "account_conversations",
+    metadata,
+    _id(),
+    _ref("account_id"),
+    _ref("conversation_id"),
+    Column("participant_ids", JSON, nullable=False),  # the others in the thread
+    _ref("last_status_id"),
+    Column("unread", Boolean, nullable=False, server_default="0"),
+    UniqueConstraint("account_id", "conversation_id", name="uq_account_conversations_pair"),
+)
+Index("ix_account_conversations_account_last", account_conversations.c.account_id,
+      account_conversations.c.last_status_id)
