@@ -16,15 +16,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
@@ -32,62 +28,17 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import DATA, free_port, seeded_database, start, stop  # noqa: E402
 from bench.seed import reader_token, seed  # noqa: E402
 
-DATA = ROOT / "bench" / ".data"
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _pg_admin(url: str, sql: str) -> None:
-    import asyncpg
-
-    async def run():
-        conn = await asyncpg.connect(url)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
 
 
 def prepare(args) -> tuple[str, dict]:
     """A migrated, seeded database URL for these sizes, and the seed's facts (reused across runs)."""
-    name = f"b1-{args.backend}-{args.accounts}-{args.posts}-{args.readers}"
-    folder = DATA / name
-    marker = folder / "seeded.json"
-    if args.backend == "sqlite":
-        url = f"sqlite:///{folder / 'spark.sqlite3'}"
-    else:
-        base = args.postgres_url.rsplit("/", 1)[0]
-        url = f"{base}/{name.replace('-', '_')}"
-    if marker.exists() and json.loads(marker.read_text()).get("schema") == schema_version():
-        return url, json.loads(marker.read_text())
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    if args.backend == "postgres":
-        _pg_admin(args.postgres_url, f'DROP DATABASE IF EXISTS "{name.replace("-", "_")}"')
-        _pg_admin(args.postgres_url, f'CREATE DATABASE "{name.replace("-", "_")}"')
-    env = {**os.environ, "SPARK_DATABASE_URL": url, "SPARK_DATA_DIR": str(folder)}
-    subprocess.run([sys.executable, "-m", "spark", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
-    started = time.perf_counter()
-    facts = asyncio.run(seed(url, args.accounts, args.posts, args.readers, args.follows))
-    facts["seed_seconds"] = round(time.perf_counter() - started, 1)
-    marker.write_text(json.dumps({**facts, "schema": schema_version()}))
-    print(f"seeded {name} in {facts['seed_seconds']} s", flush=True)
-    return url, facts
-
-
-def schema_version() -> str:
-    """Seeded data is reused until the schema changes."""
-    migrations = sorted((ROOT / "spark" / "adapters" / "db" / "migrations" / "versions").glob("*.py"))
-    return hashlib.sha256(b"".join(p.read_bytes() for p in migrations)).hexdigest()[:16]
+    return seeded_database(f"b1-{args.backend}-{args.accounts}-{args.posts}-{args.readers}", args.backend,
+                           args.postgres_url,
+                           lambda url: asyncio.run(seed(url, args.accounts, args.posts, args.readers, args.follows)))
 
 
 def cpu_seconds(pid: int) -> float:
@@ -104,29 +55,6 @@ def cpu_seconds(pid: int) -> float:
         except (FileNotFoundError, ProcessLookupError):
             continue
     return total
-
-
-def start(command: list[str], env: dict, url: str) -> subprocess.Popen:
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited: {process.stderr.read().decode()[-2000:]}")
-        try:
-            if requests.get(url, timeout=1).status_code < 500:
-                return process
-        except requests.RequestException:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("server did not start")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 def lua_script(path_for: str, readers: list[int], tokens: list[str]) -> Path:

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
-import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,7 +25,7 @@ from sqlalchemy import func, insert, literal, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.b1_home_timeline import DATA, _pg_admin, free_port, schema_version, start, stop  # noqa: E402
+from bench.common import DATA, free_port, seeded_database, start, stop  # noqa: E402
 from bench.seed import AUTHOR_TOKEN, seed_audience  # noqa: E402
 from spark.adapters.db import schema as t  # noqa: E402
 from spark.adapters.db.database import Database  # noqa: E402
@@ -34,23 +33,8 @@ from spark.config import normalize_database_url  # noqa: E402
 
 
 def prepare(backend: str, followers: int, postgres_url: str) -> str:
-    name = f"b2-{backend}-{followers}"
-    folder = DATA / name
-    marker = folder / "schema"
-    url = (f"sqlite:///{folder / 'spark.sqlite3'}" if backend == "sqlite"
-           else f"{postgres_url.rsplit('/', 1)[0]}/{name.replace('-', '_')}")
-    if marker.exists() and marker.read_text() == schema_version():
-        return url
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    if backend == "postgres":
-        _pg_admin(postgres_url, f'DROP DATABASE IF EXISTS "{name.replace("-", "_")}"')
-        _pg_admin(postgres_url, f'CREATE DATABASE "{name.replace("-", "_")}"')
-    env = {**os.environ, "SPARK_DATABASE_URL": url, "SPARK_DATA_DIR": str(folder)}
-    subprocess.run([sys.executable, "-m", "spark", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
-    asyncio.run(seed_audience(url, followers))
-    marker.write_text(schema_version())
-    return url
+    return seeded_database(f"b2-{backend}-{followers}", backend, postgres_url,
+                           lambda url: asyncio.run(seed_audience(url, followers)))[0]
 
 
 async def on_feeds(db: Database, status_id: int) -> int:
@@ -97,7 +81,8 @@ async def measure_floor(url: str, posts: int) -> list[float]:
 
 
 def pct(values: list[float], q: float) -> float:
-    return values[max(int(len(values) * q) - 1, 0)]
+    """The q-quantile of sorted values (nearest rank)."""
+    return values[min(len(values) - 1, max(math.ceil(len(values) * q) - 1, 0))]
 
 
 def main() -> None:

@@ -17,9 +17,7 @@ import asyncio
 import json
 import os
 import re
-import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,7 +29,7 @@ from websockets.asyncio.client import connect as ws_connect
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.b1_home_timeline import DATA, _pg_admin, free_port, schema_version, start, stop  # noqa: E402
+from bench.common import DATA, free_port, seeded_database, start, stop  # noqa: E402
 from bench.seed import AUTHOR_TOKEN, listener_token, seed_audience  # noqa: E402
 
 ID = re.compile(rb'"id":"(\d+)"')
@@ -185,24 +183,8 @@ def describe(f: dict) -> str:
 
 
 def prepare(args) -> str:
-    name = f"b3-{args.backend}-{args.listeners}"
-    folder = DATA / name
-    marker = folder / "seeded.json"
-    if args.backend == "sqlite":
-        url = f"sqlite:///{folder / 'spark.sqlite3'}"
-    else:
-        url = f"{args.postgres_url.rsplit('/', 1)[0]}/{name.replace('-', '_')}"
-    if marker.exists() and json.loads(marker.read_text()).get("schema") == schema_version():
-        return url
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    if args.backend == "postgres":
-        _pg_admin(args.postgres_url, f'DROP DATABASE IF EXISTS "{name.replace("-", "_")}"')
-        _pg_admin(args.postgres_url, f'CREATE DATABASE "{name.replace("-", "_")}"')
-    env = {**os.environ, "SPARK_DATABASE_URL": url, "SPARK_DATA_DIR": str(folder)}
-    subprocess.run([sys.executable, "-m", "spark", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
-    marker.write_text(json.dumps({**asyncio.run(seed_audience(url, args.listeners)), "schema": schema_version()}))
-    return url
+    return seeded_database(f"b3-{args.backend}-{args.listeners}", args.backend, args.postgres_url,
+                           lambda url: asyncio.run(seed_audience(url, args.listeners)))[0]
 
 
 def main() -> None:

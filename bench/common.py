@@ -1,0 +1,91 @@
+"""What the benchmarks share: where seeded data lives, fresh databases, and starting servers."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "bench" / ".data"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pg_admin(url: str, sql: str) -> None:
+    import asyncpg
+
+    async def run():
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def schema_version() -> str:
+    """Seeded data is reused until the schema changes."""
+    migrations = sorted((ROOT / "spark" / "adapters" / "db" / "migrations" / "versions").glob("*.py"))
+    return hashlib.sha256(b"".join(p.read_bytes() for p in migrations)).hexdigest()[:16]
+
+
+def seeded_database(name: str, backend: str, postgres_url: str, seed: Callable[[str], dict]) -> tuple[str, dict]:
+    """A migrated database seeded by `seed(url)`, kept under bench/.data and reused until the schema
+    changes; returns its URL and what the seed reported."""
+    folder = DATA / name
+    marker = folder / "seeded.json"
+    url = (f"sqlite:///{folder / 'spark.sqlite3'}" if backend == "sqlite"
+           else f"{postgres_url.rsplit('/', 1)[0]}/{name.replace('-', '_')}")
+    if marker.exists() and json.loads(marker.read_text()).get("schema") == schema_version():
+        return url, json.loads(marker.read_text())
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    if backend == "postgres":
+        pg_admin(postgres_url, f'DROP DATABASE IF EXISTS "{name.replace("-", "_")}"')
+        pg_admin(postgres_url, f'CREATE DATABASE "{name.replace("-", "_")}"')
+    env = {**os.environ, "SPARK_DATABASE_URL": url, "SPARK_DATA_DIR": str(folder)}
+    subprocess.run([sys.executable, "-m", "spark", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
+    started = time.perf_counter()
+    facts = {**seed(url), "seed_seconds": round(time.perf_counter() - started, 1), "schema": schema_version()}
+    marker.write_text(json.dumps(facts))
+    print(f"seeded {name} in {facts['seed_seconds']} s", flush=True)
+    return url, facts
+
+
+def start(command: list[str], env: dict, url: str) -> subprocess.Popen:
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited: {process.stderr.read().decode()[-2000:]}")
+        try:
+            if requests.get(url, timeout=1).status_code < 500:
+                return process
+        except requests.RequestException:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("server did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
