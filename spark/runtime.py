@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from spark.adapters.db.database import Database
@@ -10,6 +11,21 @@ from spark.adapters.pubsub_memory import MemoryPubSub
 from spark.adapters.pubsub_redis import RedisPubSub
 from spark.config import Settings
 from spark.ports import PubSub
+
+logger = logging.getLogger(__name__)
+
+
+def _best_effort(publish):
+    """Live events are a courtesy: if Redis is unreachable the action has still happened (and queued
+    jobs are still found by polling), so the request must not fail after its commit."""
+
+    async def publish_or_log(messages: list) -> None:
+        try:
+            await publish(messages)
+        except Exception:  # noqa: BLE001 - logged; the committed action stands
+            logger.exception("live events could not be published")
+
+    return publish_or_log
 
 
 @dataclass
@@ -24,7 +40,7 @@ class Runtime:
         db = Database(settings.effective_database_url, server_pool_size=settings.database_pool_size)
         backlog = settings.streaming_backlog
         pubsub = RedisPubSub(settings.redis_url, backlog) if settings.redis_url else MemoryPubSub(backlog)
-        db.on_commit = pubsub.publish  # live events leave once their transaction has committed
+        db.on_commit = _best_effort(pubsub.publish)  # live events leave once their transaction has committed
         return cls(
             settings=settings,
             db=db,

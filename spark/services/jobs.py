@@ -39,7 +39,10 @@ async def work(rt: Runtime) -> None:
     """Claim and run jobs forever, woken by commits that queue them."""
     wake = asyncio.Event()
     subscription = await rt.pubsub.subscription()
-    await subscription.subscribe([jobs_sql.WAKE_CHANNEL])
+    try:
+        await subscription.subscribe([jobs_sql.WAKE_CHANNEL])
+    except Exception:  # noqa: BLE001 - pub/sub unreachable: polling alone still runs every job
+        logger.exception("cannot listen for new jobs; polling every %s s", POLL_SECONDS)
 
     async def listen() -> None:
         async for _ in subscription:

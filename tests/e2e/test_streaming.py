@@ -253,3 +253,28 @@ def test_streams_past_the_cap_are_refused_cleanly(tmp_path):
             assert json.loads(after.next("update"))["id"] == post["id"]
         finally:
             after.close()
+
+
+def test_posting_works_and_loses_nothing_while_redis_is_down(tmp_path):
+    from tests.harness import free_port
+
+    dead_redis = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    with running_server(tmp_path, redis_url=dead_redis) as server:
+        reader, author = server.new_user(), server.new_user()
+        reader.account_follow(_me(author)["id"])
+        post = author.status_post("posted while redis is away")
+        assert post["id"] in [s["id"] for s in reader.timeline_home()]
+        assert author.status(post["id"])["content"].startswith("<p>posted while")
+
+
+def test_queued_jobs_still_run_while_redis_is_down(tmp_path):
+    from tests.harness import free_port
+
+    with running_server(tmp_path, redis_url=f"redis://127.0.0.1:{free_port()}/0", fanout_inline_max=0) as server:
+        reader, author = server.new_user(), server.new_user()
+        reader.account_follow(_me(author)["id"])
+        post = author.status_post("fan-out by polling")
+        deadline = time.time() + 10
+        while post["id"] not in [s["id"] for s in reader.timeline_home()]:
+            assert time.time() < deadline, "the queued fan-out never ran"
+            time.sleep(0.2)
