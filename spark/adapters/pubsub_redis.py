@@ -57,7 +57,8 @@ class RedisPubSub(MemoryPubSub):
 
     async def redis_unsubscribe(self, channels: list[str]) -> None:
         async with self._lock:
-            await self._pubsub.unsubscribe(*(PREFIX + c for c in channels))
+            with contextlib.suppress(redis.RedisError, OSError):  # gone with the connection anyway
+                await self._pubsub.unsubscribe(*(PREFIX + c for c in channels))
 
     async def _read(self) -> None:
         while True:

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 from cachetools import TTLCache
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
@@ -213,10 +214,14 @@ class OpenStreams:
 
     async def open(self, channels: list[str], *, heartbeats: bool):
         subscription = await self.rt.pubsub.subscription()
+        try:
+            await subscription.subscribe(channels)
+        except Exception as error:  # noqa: BLE001 - e.g. Redis unreachable: say so, hold nothing
+            await subscription.close()
+            raise StreamError(503, "Streaming is unavailable right now; try again later") from error
         self.subscriptions.add(subscription)
         if heartbeats:
             self.needing_heartbeats.add(subscription)
-        await subscription.subscribe(channels)
         if self._timer is None:
             self._timer = asyncio.create_task(self._beat())
         return subscription
@@ -277,11 +282,11 @@ async def sse(request: Request) -> Response:
                                       request.query_params.get("list"))
         open_streams = _open_streams(request)
         open_streams.admit()
+        subscription = await open_streams.open([stream.channel] + _control_channels(grant), heartbeats=True)
     except StreamError as error:
         return error_response(error.status, error.message)
 
     async def body():
-        subscription = await open_streams.open([stream.channel] + _control_channels(grant), heartbeats=True)
         try:
             yield b":)\n"
             async for item in _events(rt, grant, subscription, [stream], []):
@@ -294,7 +299,8 @@ async def sse(request: Request) -> Response:
             await open_streams.close(subscription)
 
     return StreamingResponse(body(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+                             background=BackgroundTask(open_streams.close, subscription))  # if never started
 
 
 async def _events(rt: Runtime, grant: Grant | None, subscription, streams: list[Stream], ended: list[str]):
@@ -352,7 +358,11 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await websocket.send_denial_response(error_response(error.status, error.message))
         return
     await websocket.accept(subprotocol=protocol.strip() if protocol else None)
-    subscription = await open_streams.open(_control_channels(grant), heartbeats=False)
+    try:
+        subscription = await open_streams.open(_control_channels(grant), heartbeats=False)
+    except StreamError as error:
+        await websocket.close(code=1011, reason=error.message)
+        return
     try:
         await _serve_socket(rt, websocket, grant, subscription)
     finally:
@@ -372,8 +382,11 @@ async def _serve_socket(rt: Runtime, websocket: WebSocket, grant: Grant | None, 
             if all(s.channel != stream.channel for s in streams):
                 await subscription.unsubscribe([stream.channel])
         elif stream not in streams:
+            try:
+                await subscription.subscribe([stream.channel])
+            except Exception as error:  # noqa: BLE001 - e.g. Redis unreachable
+                raise StreamError(503, "Streaming is unavailable right now; try again later") from error
             streams.append(stream)
-            await subscription.subscribe([stream.channel])
 
     async def receive() -> None:
         while True:

@@ -278,3 +278,24 @@ def test_queued_jobs_still_run_while_redis_is_down(tmp_path):
         while post["id"] not in [s["id"] for s in reader.timeline_home()]:
             assert time.time() < deadline, "the queued fan-out never ran"
             time.sleep(0.2)
+
+
+def test_streams_say_so_while_redis_is_down(tmp_path):
+    from tests.harness import free_port
+
+    with running_server(tmp_path, redis_url=f"redis://127.0.0.1:{free_port()}/0") as server:
+        response = requests.get(server.url + "/api/v1/streaming/public", timeout=10)
+        assert response.status_code == 503 and "unavailable" in response.json()["error"]
+        with connect(_ws_url(server, stream="public"), open_timeout=10) as ws:
+            assert json.loads(ws.recv(timeout=10))["status"] == 503
+
+
+def test_websocket_token_in_the_subprotocol_header(server):
+    reader, author = server.new_user(), server.new_user()
+    with connect(_ws_url(server, stream="public:local"), subprotocols=[reader.access_token],
+                 open_timeout=10) as ws:
+        time.sleep(0.3)
+        post = author.status_post("protocol token")
+        message = _ws_next(ws, "update")
+        assert message["stream"] == ["public:local"] and json.loads(message["payload"])["id"] == post["id"]
+        assert "favourited" in json.loads(message["payload"])  # rendered for a signed-in listener
