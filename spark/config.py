@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     embedded_worker: bool = True  # spark serve also runs queued jobs; off when `spark worker`s do
     fanout_inline_max: int = 1000  # followers; above it home feeds are filled by a background job
     streaming_backlog: int = 1000  # events a listener may fall behind by before it is cut off
-    streaming_max_connections: int = 20_000  # per process; past it new streams are refused (503 / 1013)
+    streaming_max_connections: int = 20_000  # per process; past it new streams are refused with 503
     secret_key: str | None = None
     registrations: str = "open"  # open | approval | closed
     https: bool | None = None

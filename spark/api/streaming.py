@@ -54,6 +54,7 @@ class Stream:
     channel: str
     context: str
     param: str | None = None
+    media_only: bool = False
 
     @property
     def label(self) -> list[str]:
@@ -67,10 +68,10 @@ class Stream:
         return (event == "conversation") == (self.name == "direct")
 
 
-PUBLIC = {"public": ("timeline:public", False), "public:local": ("timeline:public:local", False),
-          "public:remote": ("timeline:public:remote", False), "public:media": ("timeline:public", True),
-          "public:local:media": ("timeline:public:local", True),
-          "public:remote:media": ("timeline:public:remote", True)}
+# Public stream names: (channel, only posts with media).
+PUBLIC = {"public": (events.public(), False), "public:media": (events.public(), True),
+          "public:local": (events.public("local"), False), "public:local:media": (events.public("local"), True),
+          "public:remote": (events.public("remote"), False), "public:remote:media": (events.public("remote"), True)}
 
 
 async def resolve_stream(rt: Runtime, grant: Grant | None, name: str, tag: str | None,
@@ -78,13 +79,13 @@ async def resolve_stream(rt: Runtime, grant: Grant | None, name: str, tag: str |
     """The stream a client asked for, or StreamError saying why not."""
     user_id = grant.user_id if grant else None
     if name in PUBLIC:
-        channel, _ = PUBLIC[name]
-        return Stream(name, channel, "public")
+        channel, media_only = PUBLIC[name]
+        return Stream(name, channel, "public", media_only=media_only)
     if name in ("hashtag", "hashtag:local"):
         tag = (tag or "").strip().lstrip("#").lower()
         if not tag:
             raise StreamError(400, "No tag for stream provided")
-        return Stream(name, f"timeline:hashtag:{tag}" + (":local" if name == "hashtag:local" else ""), "public", tag)
+        return Stream(name, events.hashtag(tag, local=name == "hashtag:local"), "public", tag)
     if name not in ("user", "user:notification", "list", "direct"):
         raise StreamError(400, "Unknown stream type")
     if user_id is None:
@@ -103,9 +104,9 @@ async def resolve_stream(rt: Runtime, grant: Grant | None, name: str, tag: str |
             await list_service.get(rt, user_id, int(list_id))
         except NotFound:
             raise StreamError(404, "Not authorized to stream this list") from None
-        return Stream(name, f"timeline:list:{list_id}", "home", list_id)
+        return Stream(name, events.list_timeline(list_id), "home", list_id)
     _require(grant, "read:statuses")
-    return Stream(name, f"timeline:direct:{user_id}", "thread")
+    return Stream(name, events.direct(user_id), "thread")
 
 
 def _require(grant: Grant, scope: str) -> None:
@@ -162,7 +163,6 @@ async def render(rt: Runtime, grant: Grant | None, rules: live.Rules, stream: St
     if not stream.wants(event):
         return None
     viewer_id = grant.user_id if grant else None
-    media_only = PUBLIC.get(stream.name, (None, False))[1]
     if event == "delete":
         return "delete", str(message["status_id"])
     if event == "filters_changed":
@@ -181,7 +181,7 @@ async def render(rt: Runtime, grant: Grant | None, rules: live.Rules, stream: St
         if shared is not None:
             view = shared.view
             matches = rules.check(view, stream.context)
-            if matches is None or (media_only and not view.media):
+            if matches is None or (stream.media_only and not view.media):
                 return None
             if matches or view.account.id == viewer_id:
                 return event, orjson.dumps(_for_listener(rt, view, shared.base, viewer_id, matches)).decode()
@@ -192,7 +192,7 @@ async def render(rt: Runtime, grant: Grant | None, rules: live.Rules, stream: St
             return event, shared.common[signed_in]
     if event in ("update", "status.update"):
         view = await live.status_for(rt, viewer_id, rules, message["status_id"], stream.context)
-        if view is None or (media_only and not (view.reblog or view).media):
+        if view is None or (stream.media_only and not (view.reblog or view).media):
             return None
         return event, orjson.dumps(status_json(rt, view, viewer_id)).decode()
     return None

@@ -50,7 +50,7 @@ async def mute(rt: Runtime, account_id: int, target_id: int | None, *, notificat
     expires_at = datetime.now(UTC) + timedelta(seconds=duration) if duration else None
     async with rt.db.write() as conn:
         target = await target_account(conn, target_id)
-        events.rules_changed(conn, [account_id, target.id])  # who hides whom, for open streams
+        events.rules_changed(conn, [account_id])  # whom they hide, for their open streams
         if target.id == account_id:
             raise Forbidden("You cannot mute yourself")
         existing = await conn.scalar(select(t.mutes.c.id).where(
@@ -68,7 +68,7 @@ async def mute(rt: Runtime, account_id: int, target_id: int | None, *, notificat
 async def unmute(rt: Runtime, account_id: int, target_id: int | None) -> None:
     async with rt.db.write() as conn:
         target = await target_account(conn, target_id)
-        events.rules_changed(conn, [account_id, target.id])  # who hides whom, for open streams
+        events.rules_changed(conn, [account_id])  # whom they hide, for their open streams
         removed = await conn.execute(delete(t.mutes).where(t.mutes.c.account_id == account_id,
                                                            t.mutes.c.target_account_id == target.id))
         following = await conn.scalar(select(t.follows.c.id).where(
@@ -82,7 +82,6 @@ async def set_note(rt: Runtime, account_id: int, target_id: int | None, comment:
         raise Invalid(f"Validation failed: Comment is too long (maximum is {MAX_NOTE} characters)")
     async with rt.db.write() as conn:
         target = await target_account(conn, target_id)
-        events.rules_changed(conn, [account_id, target.id])  # who hides whom, for open streams
         await conn.execute(delete(t.account_notes).where(t.account_notes.c.account_id == account_id,
                                                          t.account_notes.c.target_account_id == target.id))
         if comment:

@@ -7,6 +7,8 @@ Channels (Mastodon's names): `timeline:{account}` (home feed and notifications),
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import orjson
 from sqlalchemy import select
 
@@ -17,7 +19,26 @@ from spark.domain.visibility import Visibility
 
 
 def home(account_id: int) -> str:
+    """An account's home feed and notifications."""
     return f"timeline:{account_id}"
+
+
+def public(where: str | None = None) -> str:
+    """All public posts, or only "local" or "remote" ones."""
+    return "timeline:public" + (f":{where}" if where else "")
+
+
+def hashtag(tag: str, *, local: bool = False) -> str:
+    return f"timeline:hashtag:{tag.lower()}" + (":local" if local else "")
+
+
+def list_timeline(list_id: int | str) -> str:
+    return f"timeline:list:{list_id}"
+
+
+def direct(account_id: int) -> str:
+    """An account's conversations."""
+    return f"timeline:direct:{account_id}"
 
 
 def _emit(conn, channels, message: dict) -> None:
@@ -29,12 +50,11 @@ def _emit(conn, channels, message: dict) -> None:
 def _public_channels(visibility: int, local: bool, tags: list[str], is_reblog: bool) -> list[str]:
     if visibility != Visibility.PUBLIC or is_reblog:
         return []
-    where = "local" if local else "remote"
-    channels = ["timeline:public", f"timeline:public:{where}"]
+    channels = [public(), public("local" if local else "remote")]
     for tag in tags:
-        channels.append(f"timeline:hashtag:{tag.lower()}")
+        channels.append(hashtag(tag))
         if local:
-            channels.append(f"timeline:hashtag:{tag.lower()}:local")
+            channels.append(hashtag(tag, local=True))
     return channels
 
 
@@ -45,13 +65,17 @@ async def _lists_for(conn, author_id: int) -> list[str]:
         .join(t.follows, (t.follows.c.account_id == t.lists.c.account_id)
               & (t.follows.c.target_account_id == author_id))
         .where(t.list_accounts.c.account_id == author_id))
-    return [f"timeline:list:{list_id}" for list_id in rows.scalars()]
+    return [list_timeline(list_id) for list_id in rows.scalars()]
 
 
-async def _feeds_with(conn, status_ids: list[int]) -> list[str]:
-    rows = await conn.execute(select(t.home_feed.c.account_id).where(in_ids(t.home_feed.c.status_id)),
-                              {"ids": status_ids})
-    return [home(account_id) for account_id in rows.scalars()]
+async def _feeds_with(conn, status_ids: list[int]) -> dict[int, list[str]]:
+    """For each post, the home-feed channels of those who have it on their feed."""
+    rows = await conn.execute(select(t.home_feed.c.status_id, t.home_feed.c.account_id).where(
+        in_ids(t.home_feed.c.status_id)), {"ids": status_ids})
+    out: dict[int, list[str]] = defaultdict(list)
+    for status_id, account_id in rows:
+        out[status_id].append(home(account_id))
+    return out
 
 
 async def status_posted(conn, *, status_id: int, author_id: int, visibility: int, local: bool, tags: list[str],
@@ -69,14 +93,15 @@ def reached_feeds(conn, *, status_id: int, account_ids: list[int]) -> None:
 
 
 async def status_edited(conn, *, row, tags: list[str]) -> None:
-    channels = await _feeds_with(conn, [row.id]) + _public_channels(row.visibility, row.local, tags, False)
+    channels = (await _feeds_with(conn, [row.id]))[row.id] + _public_channels(row.visibility, row.local, tags, False)
     _emit(conn, channels, {"event": "status.update", "status_id": row.id})
 
 
 async def statuses_deleting(conn, rows: list) -> None:
     """Call before the rows and their feed entries go: everyone who may be showing them hears of it."""
+    feeds = await _feeds_with(conn, [row.id for row in rows])
     for row in rows:
-        channels = await _feeds_with(conn, [row.id])
+        channels = feeds[row.id]
         if row.visibility <= Visibility.UNLISTED and not row.reblog_of_id:
             channels += _public_channels(Visibility.PUBLIC, row.local, [], False)
         _emit(conn, channels, {"event": "delete", "status_id": row.id})
@@ -87,7 +112,7 @@ def notified(conn, *, recipient_id: int, notification_id: int) -> None:
 
 
 def conversation_changed(conn, *, account_id: int, conversation_row_id: int) -> None:
-    _emit(conn, [f"timeline:direct:{account_id}"], {"event": "conversation", "conversation_id": conversation_row_id})
+    _emit(conn, [direct(account_id)], {"event": "conversation", "conversation_id": conversation_row_id})
 
 
 def filters_changed(conn, account_id: int) -> None:

@@ -8,6 +8,7 @@ popular account answers at once.
 from __future__ import annotations
 
 from sqlalchemy import and_, delete, insert, literal, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from spark.adapters.db import schema as t
 from spark.domain.visibility import Visibility
@@ -15,15 +16,11 @@ from spark.domain.visibility import Visibility
 MERGE_ON_FOLLOW = 40  # recent posts of a newly followed account pulled into the home feed
 
 
-async def _insert_ignore(conn, rows_select) -> None:
-    stmt = insert(t.home_feed).from_select(["account_id", "status_id"], rows_select)
+def _insert_ignore(conn, rows_select):
+    """INSERT … SELECT into home_feed, skipping rows already there."""
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt = pg_insert(t.home_feed).from_select(["account_id", "status_id"], rows_select).on_conflict_do_nothing()
-    else:
-        stmt = stmt.prefix_with("OR IGNORE")
-    await conn.execute(stmt)
+        return pg_insert(t.home_feed).from_select(["account_id", "status_id"], rows_select).on_conflict_do_nothing()
+    return insert(t.home_feed).from_select(["account_id", "status_id"], rows_select).prefix_with("OR IGNORE")
 
 
 async def fan_out(conn, *, status_id: int, author_id: int, visibility: int, is_reblog: bool,
@@ -38,17 +35,16 @@ async def fan_out(conn, *, status_id: int, author_id: int, visibility: int, is_r
         if is_reblog:
             audience = audience.where(t.follows.c.show_reblogs.is_(True))
     else:
-        audience = select(t.accounts.c.id).where(t.accounts.c.id.in_(mentioned_ids or [-1]),
-                                                 t.accounts.c.domain == "")
-    recipients = [author_id, *(await conn.execute(audience)).scalars()]
-    await _insert_ignore(conn, select(literal(author_id), literal(status_id)))
-    await _insert_ignore(conn, audience.with_only_columns(audience.selected_columns[0], literal(status_id)))
-    return recipients
+        audience = select(t.accounts.c.id).where(t.accounts.c.id.in_(mentioned_ids), t.accounts.c.domain == "")
+    await add_own(conn, account_id=author_id, status_id=status_id)
+    rows = audience.with_only_columns(audience.selected_columns[0], literal(status_id))
+    inserted = await conn.execute(_insert_ignore(conn, rows).returning(t.home_feed.c.account_id))
+    return [author_id, *inserted.scalars()]
 
 
 async def add_own(conn, *, account_id: int, status_id: int) -> None:
     """An author sees their own post on their home feed at once, whatever happens to the fan-out."""
-    await _insert_ignore(conn, select(literal(account_id), literal(status_id)))
+    await conn.execute(_insert_ignore(conn, select(literal(account_id), literal(status_id))))
 
 
 async def merge_account(conn, *, follower_id: int, target_id: int, limit: int = MERGE_ON_FOLLOW) -> None:
@@ -58,7 +54,7 @@ async def merge_account(conn, *, follower_id: int, target_id: int, limit: int = 
         .where(t.statuses.c.account_id == target_id, t.statuses.c.visibility < int(Visibility.DIRECT))
         .order_by(t.statuses.c.id.desc()).limit(limit)
     )
-    await _insert_ignore(conn, recent)
+    await conn.execute(_insert_ignore(conn, recent))
 
 
 async def unmerge_account(conn, *, follower_id: int, target_id: int) -> None:

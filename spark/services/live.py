@@ -16,7 +16,7 @@ from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
 from spark.services import notifications
 from spark.services.statuses import get_row, visible
-from spark.services.timelines import viewer_rules
+from spark.services.timelines import hiding_rules
 from spark.services.views import StatusView, load_statuses
 
 RULES_MAX_AGE = 60.0  # seconds; mutes expire without an event
@@ -48,9 +48,8 @@ async def rules_for(rt: Runtime, viewer_id: int | None) -> Rules:
     if viewer_id is None:
         return Rules(loaded_at=time.monotonic())
     async with rt.db.read() as conn:
-        hidden, filters = await viewer_rules(conn, viewer_id, exclusive_lists=False)
-        hidden_on_home, _ = await viewer_rules(conn, viewer_id, exclusive_lists=True)
-    return Rules(hidden, hidden_on_home, filters, time.monotonic())
+        hidden, listed, filters = await hiding_rules(conn, viewer_id)
+    return Rules(hidden, hidden | listed, filters, time.monotonic())
 
 
 async def shared_view(rt: Runtime, status_id: int) -> StatusView | None:

@@ -129,11 +129,12 @@ async def _insert_post(rt: Runtime, conn, author_id: int, draft: Draft, applicat
 
     html, mentioned, tags = await render_text(rt, conn, draft.text)
     poll_id = new_id() if draft.poll else None
+    conversation_id = (parent.conversation_id or parent.id) if parent else status_id  # the thread's root
     await conn.execute(t.statuses.insert().values(
         id=status_id, account_id=author_id, local=True,
         uri=rt.url(f"/users/{author.username}/statuses/{status_id}"), url=rt.url(f"/@{author.username}/{status_id}"),
         in_reply_to_id=parent.id if parent else None, in_reply_to_account_id=parent.account_id if parent else None,
-        conversation_id=(parent.conversation_id or parent.id) if parent else status_id,
+        conversation_id=conversation_id,
         quote_of_id=quoted.id if quoted else None, quote_state="accepted" if quoted else None,
         quote_approval_policy=draft.quote_approval_policy, text=draft.text, content=html,
         spoiler_text=draft.spoiler_text, sensitive=draft.sensitive or bool(draft.spoiler_text),
@@ -172,8 +173,7 @@ async def _insert_post(rt: Runtime, conn, author_id: int, draft: Draft, applicat
                      is_reblog=False, tags=tags, mentioned_ids=[a.id for a in mentioned])
     if draft.visibility == Visibility.DIRECT:
         await conversations.direct_posted(conn, status_id=status_id, author_id=author_id,
-                                          conversation_id=(parent.conversation_id or parent.id) if parent else status_id,
-                                          mentioned_ids=[a.id for a in mentioned])
+                                          conversation_id=conversation_id, mentioned_ids=[a.id for a in mentioned])
     return status_id
 
 

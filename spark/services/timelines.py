@@ -17,36 +17,34 @@ from spark.services.statuses import blocked_between
 from spark.services.views import StatusView, authored, hydrate, load_filters, with_authors
 
 
-def _viewer_rules_query(exclusive_lists: bool):
+def _viewer_rules_query():
     viewer = bindparam("viewer")
     hide = literal("hide").label("kind")
-    parts = [
+    return union_all(
         select(hide, t.blocks.c.target_account_id).where(t.blocks.c.account_id == viewer),
         select(hide, t.blocks.c.account_id).where(t.blocks.c.target_account_id == viewer),
         select(hide, t.mutes.c.target_account_id).where(t.mutes.c.account_id == viewer, or_(
             t.mutes.c.expires_at.is_(None), t.mutes.c.expires_at > bindparam("now", type_=t.mutes.c.expires_at.type))),
+        select(literal("list"), t.list_accounts.c.account_id).join(t.lists, t.lists.c.id == t.list_accounts.c.list_id)
+        .where(t.lists.c.account_id == viewer, t.lists.c.exclusive.is_(True)),
         select(literal("filter"), t.filters.c.id).where(t.filters.c.account_id == viewer),
-    ]
-    if exclusive_lists:
-        parts.append(select(hide, t.list_accounts.c.account_id).join(
-            t.lists, t.lists.c.id == t.list_accounts.c.list_id).where(
-            t.lists.c.account_id == viewer, t.lists.c.exclusive.is_(True)))
-    return union_all(*parts)
+    )
 
 
-_VIEWER_RULES = {exclusive: _viewer_rules_query(exclusive) for exclusive in (False, True)}
+_VIEWER_RULES = _viewer_rules_query()
 
 
-async def viewer_rules(conn, viewer_id: int | None, exclusive_lists: bool) -> tuple[set[int], FilterMatcher | None]:
+async def hiding_rules(conn, viewer_id: int | None) -> tuple[set[int], set[int], FilterMatcher | None]:
     """In one round trip: the accounts whose posts the viewer never sees in timelines (blocked, blocking,
-    muted until the mute expires, and on the home timeline the members of the viewer's exclusive lists), and
-    the viewer's filters."""
+    muted until the mute expires), the members of their exclusive lists (hidden on home only), and their
+    filters."""
     if viewer_id is None:
-        return set(), None
-    rows = (await conn.execute(_VIEWER_RULES[exclusive_lists], {"viewer": viewer_id, "now": datetime.now(UTC)})).all()
+        return set(), set(), None
+    rows = (await conn.execute(_VIEWER_RULES, {"viewer": viewer_id, "now": datetime.now(UTC)})).all()
     hidden = {value for kind, value in rows if kind == "hide"}
+    listed = {value for kind, value in rows if kind == "list"}
     has_filters = any(kind == "filter" for kind, _ in rows)
-    return hidden, await load_filters(conn, viewer_id, any_exist=has_filters)
+    return hidden, listed, await load_filters(conn, viewer_id, any_exist=has_filters)
 
 
 _CURSORS = ("max_id", "since_id", "min_id")
@@ -83,7 +81,9 @@ async def _page(conn, query, column, page: Page, viewer_id: int | None, context:
 
     `query` selects status ids from the column paged on; its window and the posts are read in one query.
     """
-    hidden, filters = await viewer_rules(conn, viewer_id, exclusive_lists)
+    hidden, listed, filters = await hiding_rules(conn, viewer_id)
+    if exclusive_lists:
+        hidden |= listed
     out: list[StatusView] = []
     fetch = page.limit + 10 if (hidden or filters) else page.limit
     cursor = page

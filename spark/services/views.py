@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from cachetools import LRUCache
-from sqlalchemy import bindparam, exists, func, literal, select, union_all
+from sqlalchemy import bindparam, exists, func, select
 
 from spark.adapters.db import schema as t
 from spark.adapters.db.functions import in_ids
@@ -36,20 +36,12 @@ class StatusView:
 # Hot-path statements are built once: constructing SQLAlchemy expressions costs more than running them.
 _VIEWER = bindparam("viewer")
 _ACCOUNTS_BY_ID = select(t.accounts).where(in_ids(t.accounts.c.id))
-_STATUSES_BY_ID = select(t.statuses).where(in_ids(t.statuses.c.id))
 _MEDIA_OF = (select(t.media_attachments).where(in_ids(t.media_attachments.c.status_id))
              .order_by(t.media_attachments.c.position, t.media_attachments.c.id))
 _MENTIONS_OF = select(t.mentions.c.status_id, t.mentions.c.account_id).where(in_ids(t.mentions.c.status_id))
 _TAGS_OF = (select(t.status_tags.c.status_id, t.tags.c.name).join(t.tags, t.tags.c.id == t.status_tags.c.tag_id)
             .where(in_ids(t.status_tags.c.status_id)))
 _APPS_BY_ID = select(t.apps.c.id, t.apps.c.name, t.apps.c.website).where(in_ids(t.apps.c.id))
-# The viewer's marks on a page of posts, in one round trip.
-_MARKS = union_all(
-    *[select(literal(name).label("kind"), table.c.status_id).where(table.c.account_id == _VIEWER,
-                                                                   in_ids(table.c.status_id))
-      for name, table in (("fav", t.favourites), ("bookmark", t.bookmarks), ("pin", t.pins))],
-    select(literal("reblog").label("kind"), t.statuses.c.reblog_of_id).where(
-        t.statuses.c.account_id == _VIEWER, in_ids(t.statuses.c.reblog_of_id)))
 
 
 async def accounts_by_id(conn, ids) -> dict[int, Any]:
@@ -101,14 +93,17 @@ def authored(rows) -> list[Authored]:
                      tuple(bool(v) for v in row[_AUTHORED_WIDTH:_MARKS_END]) or None) for row in rows]
 
 
-_STATUSES_BY_ID = with_authors(_STATUSES_BY_ID)
+# Posts by id with their authors, and (True) with a viewer's marks too.
+_STATUSES_BY_ID = {marks: with_authors(select(t.statuses).where(in_ids(t.statuses.c.id)), marks=marks)
+                   for marks in (False, True)}
 
 
-async def _status_rows(conn, ids) -> dict[int, Authored]:
+async def _status_rows(conn, ids, viewer_id: int | None) -> dict[int, Authored]:
     ids = [i for i in set(ids) if i is not None]
     if not ids:
         return {}
-    return {found.status.id: found for found in authored((await conn.execute(_STATUSES_BY_ID, {"ids": ids})).all())}
+    rows = await conn.execute(_STATUSES_BY_ID[viewer_id is not None], {"ids": ids, "viewer": viewer_id})
+    return {found.status.id: found for found in authored(rows.all())}
 
 
 @dataclass(frozen=True)
@@ -167,21 +162,23 @@ async def _apps(conn, ids: set[int]) -> dict[int, Any]:
 async def load_statuses(conn, ids: list[int], viewer_id: int | None, *, context: str | None = None,
                         filters: FilterMatcher | None = None) -> list[StatusView]:
     """StatusViews for `ids`, in the same order; ids that no longer exist are skipped."""
-    found = await _status_rows(conn, ids)
+    found = await _status_rows(conn, ids, viewer_id)
     return await hydrate(conn, [found[i] for i in ids if i in found], viewer_id, context=context, filters=filters)
 
 
 async def hydrate(conn, found: list[Authored], viewer_id: int | None, *, context: str | None = None,
                   filters: FilterMatcher | None = None) -> list[StatusView]:
-    """StatusViews for posts already read with their authors (see `authored`), in the same order."""
+    """StatusViews for posts already read with their authors (and, with a viewer, their marks: see
+    `with_authors`), in the same order."""
     rows = [f.status for f in found]
-    accounts = {f.author.id: f.author for f in found}
     by_id = {row.id: row for row in rows}
-    inner = await _status_rows(conn, ({r.reblog_of_id for r in rows} | {r.quote_of_id for r in rows}) - by_id.keys())
+    inner = await _status_rows(conn, ({r.reblog_of_id for r in rows} | {r.quote_of_id for r in rows}) - by_id.keys(),
+                               viewer_id)
     # One level deeper for quotes inside reposts.
     inner.update(await _status_rows(
-        conn, {f.status.quote_of_id for f in inner.values()} - by_id.keys() - inner.keys()))
-    accounts.update((f.author.id, f.author) for f in inner.values())
+        conn, {f.status.quote_of_id for f in inner.values()} - by_id.keys() - inner.keys(), viewer_id))
+    everything = [*found, *inner.values()]
+    accounts = {f.author.id: f.author for f in everything}
     all_rows = {**{i: f.status for i, f in inner.items()}, **by_id}
 
     parts = await _parts(conn, all_rows.values())
@@ -200,16 +197,10 @@ async def hydrate(conn, found: list[Authored], viewer_id: int | None, *, context
                 own_votes[v.poll_id].append(v.choice)
     if viewer_id and all_rows:
         apps = await _apps(conn, {r.application_id for r in all_rows.values() if r.application_id})
-        for f in found:
-            for kind, marked in zip(MARKS, f.marks or (), strict=False):
+        for f in everything:
+            for kind, marked in zip(MARKS, f.marks or [False] * len(MARKS), strict=True):
                 if marked:
                     flags[kind].add(f.status.reblog_of_id or f.status.id)
-        # Marks not read with the posts (inner posts, or posts read by id): one more round trip.
-        known = {f.status.reblog_of_id or f.status.id for f in found if f.marks is not None}
-        target_ids = list({r.reblog_of_id or r.id for r in all_rows.values()} - known)
-        if target_ids:
-            for kind, status_id in (await conn.execute(_MARKS, {"viewer": viewer_id, "ids": target_ids})).all():
-                flags[kind].add(status_id)
 
     def build(row, depth: int = 0) -> StatusView | None:
         account = accounts.get(row.account_id)

@@ -1,6 +1,7 @@
 """The streaming API over real sockets: Server-Sent Events, WebSocket, Mastodon.py's stream_user,
 and (with Redis) a post made through one process reaching a listener on another."""
 
+import io
 import json
 import os
 import queue
@@ -10,6 +11,7 @@ import time
 import pytest
 import requests
 from mastodon import StreamListener
+from PIL import Image
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
@@ -299,3 +301,36 @@ def test_websocket_token_in_the_subprotocol_header(server):
         message = _ws_next(ws, "update")
         assert message["stream"] == ["public:local"] and json.loads(message["payload"])["id"] == post["id"]
         assert "favourited" in json.loads(message["payload"])  # rendered for a signed-in listener
+
+
+def test_each_stream_carries_only_its_own_events(server):
+    author, reader = server.new_user(), server.new_user()
+    author_id = _me(author)["id"]
+    reader.account_follow(author_id)
+    listed = reader.list_create("friends")
+    reader.list_accounts_add(listed["id"], [author_id])
+    streams = {name: SSE(server.url + f"/api/v1/streaming/{path}", reader.access_token) for name, path in [
+        ("notifications", "user/notification"), ("list", f"list?list={listed['id']}"),
+        ("media", "public/local/media"), ("tag", "hashtag/local?tag=Streams"), ("user", "user")]}
+    try:
+        time.sleep(0.3)
+        plain = author.status_post("#streams without a picture")
+        image = io.BytesIO()
+        Image.new("RGB", (64, 64), (200, 30, 30)).save(image, "PNG")
+        media = author.media_post(image.getvalue(), mime_type="image/png", description="red")
+        pictured = author.status_post("with a picture", media_ids=[media["id"]])
+        author.status_favourite(reader.status_post("like me")["id"])
+        reader.create_filter_v2("quiet", context=["home"], filter_action="warn",
+                                keywords_attributes=[{"keyword": "nothing"}])
+
+        assert json.loads(streams["list"].next("update"))["id"] == plain["id"]
+        assert json.loads(streams["tag"].next("update"))["id"] == plain["id"]
+        assert json.loads(streams["media"].next("update"))["id"] == pictured["id"]  # the plain one was skipped
+        notification = json.loads(streams["notifications"].next("notification"))
+        assert notification["type"] == "favourite"
+        streams["user"].next("filters_changed")
+        assert {e for e, _ in streams["notifications"].quiet(0.5)} <= {"notification"}
+        assert [e for e in streams["tag"].quiet(0.5) if e[0] == "update"] == []  # the pictured post has no tag
+    finally:
+        for stream in streams.values():
+            stream.close()

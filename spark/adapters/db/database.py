@@ -9,11 +9,14 @@ which spares each request a BEGIN and a ROLLBACK round trip.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+MIN_SQLITE = (3, 35)
 
 
 def _sqlite_engine(url: str, *, begin: str | None, pool_size: int) -> AsyncEngine:
@@ -51,6 +54,9 @@ class Database:
         self.on_commit: Callable[[list], Awaitable[None]] | None = None
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
+            if sqlite3.sqlite_version_info < MIN_SQLITE:
+                raise RuntimeError(f"Spark needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer (INSERT … RETURNING);"
+                                   f" this Python has {sqlite3.sqlite_version}")
             self._writer = _sqlite_engine(url, begin="BEGIN IMMEDIATE", pool_size=1)
             self._reader = _sqlite_engine(url, begin=None, pool_size=pool_size)
         else:
