@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from spark.adapters.db.database import Database
+from spark.adapters.http import FederationHttp
 from spark.adapters.media_disk import DiskMediaStore
 from spark.adapters.pubsub_memory import MemoryPubSub
 from spark.adapters.pubsub_redis import RedisPubSub
@@ -34,6 +35,7 @@ class Runtime:
     db: Database
     media: DiskMediaStore
     pubsub: PubSub
+    _http: FederationHttp | None = field(default=None, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
@@ -51,6 +53,18 @@ class Runtime:
     def url(self, path: str) -> str:
         return self.settings.base_url + path
 
+    @property
+    def http(self) -> FederationHttp:
+        """The client for other servers (made on first use: many processes never federate)."""
+        if self._http is None:
+            from spark import __version__
+
+            self._http = FederationHttp(user_agent=f"Spark/{__version__} (+{self.settings.base_url}/)",
+                                        allow_private=self.settings.federation_allow_private)
+        return self._http
+
     async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
         await self.pubsub.close()
         await self.db.dispose()

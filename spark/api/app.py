@@ -12,7 +12,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from spark.adapters.ratelimit_memory import MemoryRateLimiter
-from spark.api import oauth, streaming
+from spark.api import activitypub, oauth, streaming, wellknown
 from spark.api.mastodon import (
     accounts,
     apps,
@@ -64,7 +64,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await asyncio.gather(*tasks, return_exceptions=True)
         await runtime.close()
 
-    routes = [Route("/health", health), *streaming.routes, *oauth.routes, *authorize.routes, *landing.routes]
+    routes = [Route("/health", health), *wellknown.routes, *activitypub.routes, *streaming.routes, *oauth.routes,
+              *authorize.routes, *landing.routes]
     for module in API_MODULES:
         routes.extend(module.routes)
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))

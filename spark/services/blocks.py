@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from spark.adapters.db import schema as t
 from spark.domain.errors import Forbidden, Invalid
 from spark.domain.ids import new_id
+from spark.federation import outbox
 from spark.runtime import Runtime
 from spark.services import events, feeds
 from spark.services.follows import remove_follow, target_account
@@ -32,14 +33,22 @@ async def block(rt: Runtime, account_id: int, target_id: int | None) -> None:
         if not exists_:
             await conn.execute(t.blocks.insert().values(id=new_id(), account_id=account_id,
                                                         target_account_id=target.id, created_at=datetime.now(UTC)))
+            if target.domain:
+                account = (await conn.execute(select(t.accounts).where(t.accounts.c.id == account_id))).first()
+                if not account.domain:
+                    await outbox.blocked(rt, conn, account, target)
 
 
 async def unblock(rt: Runtime, account_id: int, target_id: int | None) -> None:
     async with rt.db.write() as conn:
         target = await target_account(conn, target_id)
         events.rules_changed(conn, [account_id, target.id])  # who hides whom, for open streams
-        await conn.execute(delete(t.blocks).where(t.blocks.c.account_id == account_id,
-                                                  t.blocks.c.target_account_id == target.id))
+        removed = await conn.execute(delete(t.blocks).where(t.blocks.c.account_id == account_id,
+                                                            t.blocks.c.target_account_id == target.id))
+        if removed.rowcount and target.domain:
+            account = (await conn.execute(select(t.accounts).where(t.accounts.c.id == account_id))).first()
+            if not account.domain:
+                await outbox.block_undone(rt, conn, account, target)
 
 
 async def mute(rt: Runtime, account_id: int, target_id: int | None, *, notifications: bool = True,

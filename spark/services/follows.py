@@ -10,6 +10,7 @@ from spark.adapters.db import schema as t
 from spark.adapters.db.functions import greatest
 from spark.domain.errors import Forbidden, Invalid, NotFound
 from spark.domain.ids import new_id
+from spark.federation import outbox
 from spark.runtime import Runtime
 from spark.services import feeds, notifications
 from spark.services.statuses import blocked_between
@@ -31,7 +32,7 @@ async def target_account(conn, account_id: int | None):
 
 
 async def create_follow(conn, follower_id: int, target_id: int, *, show_reblogs: bool = True, notify: bool = False,
-                        languages: list[str] | None = None) -> None:
+                        languages: list[str] | None = None, uri: str | None = None) -> None:
     """Record an accepted follow (idempotent) and everything it causes."""
     existing = await conn.scalar(select(t.follows.c.id).where(
         t.follows.c.account_id == follower_id, t.follows.c.target_account_id == target_id))
@@ -41,7 +42,7 @@ async def create_follow(conn, follower_id: int, target_id: int, *, show_reblogs:
         return
     await conn.execute(t.follows.insert().values(
         id=new_id(), account_id=follower_id, target_account_id=target_id, show_reblogs=show_reblogs,
-        notify=notify, languages=languages, created_at=datetime.now(UTC)))
+        notify=notify, languages=languages, uri=uri, created_at=datetime.now(UTC)))
     await _bump(conn, follower_id, target_id, +1)
     await feeds.merge_account(conn, follower_id=follower_id, target_id=target_id)
     await notifications.notify(conn, recipient_id=target_id, from_account_id=follower_id, type="follow")
@@ -62,7 +63,7 @@ async def follow(rt: Runtime, follower_id: int, target_id: int | None, *, reblog
             show_reblogs=reblogs if reblogs is not None else (current.show_reblogs if current else True),
             notify=notify if notify is not None else (current.notify if current else False),
             languages=languages if languages is not None else (current.languages if current else None))
-        if current or not target.locked:
+        if current or not (target.locked or target.domain):
             await create_follow(conn, follower_id, target.id, **options)
             return
         pending = await conn.scalar(select(t.follow_requests.c.id).where(
@@ -70,14 +71,25 @@ async def follow(rt: Runtime, follower_id: int, target_id: int | None, *, reblog
         if pending:
             await conn.execute(update(t.follow_requests).where(t.follow_requests.c.id == pending).values(**options))
             return
+        # A remote account is followed once its server Accepts; until then the follow is a request.
+        request_id = new_id()
+        follower = (await conn.execute(select(t.accounts).where(t.accounts.c.id == follower_id))).first()
+        uri = outbox.follow_uri(rt, follower, request_id) if target.domain else None
         await conn.execute(t.follow_requests.insert().values(
-            id=new_id(), account_id=follower_id, target_account_id=target.id, created_at=datetime.now(UTC),
-            **options))
-        await notifications.notify(conn, recipient_id=target.id, from_account_id=follower_id, type="follow_request")
+            id=request_id, account_id=follower_id, target_account_id=target.id, created_at=datetime.now(UTC),
+            uri=uri, **options))
+        if target.domain:
+            await outbox.follow_requested(rt, conn, follower, target, uri)
+        else:
+            await notifications.notify(conn, recipient_id=target.id, from_account_id=follower_id,
+                                       type="follow_request")
 
 
-async def remove_follow(conn, follower_id: int, target_id: int) -> None:
-    """Undo a follow and a pending request, with counters, feed, lists and notification."""
+async def remove_follow(conn, follower_id: int, target_id: int, *, rt: Runtime | None = None) -> None:
+    """Undo a follow and a pending request, with counters, feed, lists and notification; with `rt`,
+    the other server hears of it (Undo Follow from our follower, Reject to a remote follower)."""
+    if rt is not None:
+        await _federate_removal(rt, conn, follower_id, target_id)
     removed = await conn.execute(delete(t.follows).where(
         t.follows.c.account_id == follower_id, t.follows.c.target_account_id == target_id))
     if removed.rowcount:
@@ -93,16 +105,77 @@ async def remove_follow(conn, follower_id: int, target_id: int) -> None:
         await notifications.retract(conn, recipient_id=target_id, from_account_id=follower_id, type="follow_request")
 
 
+async def _federate_removal(rt: Runtime, conn, follower_id: int, target_id: int) -> None:
+    rows = {r.id: r for r in (await conn.execute(select(t.accounts).where(
+        t.accounts.c.id.in_([follower_id, target_id])))).all()}
+    follower, target = rows.get(follower_id), rows.get(target_id)
+    if follower is None or target is None or not (follower.domain or target.domain):
+        return
+    uri = (await conn.scalar(select(t.follows.c.uri).where(
+        t.follows.c.account_id == follower_id, t.follows.c.target_account_id == target_id))) or \
+        (await conn.scalar(select(t.follow_requests.c.uri).where(
+            t.follow_requests.c.account_id == follower_id, t.follow_requests.c.target_account_id == target_id)))
+    if target.domain and not follower.domain:
+        await outbox.follow_undone(rt, conn, follower, target, uri)
+    elif follower.domain and not target.domain:
+        await outbox.follow_answered(rt, conn, target, follower, uri, accepted=False)
+
+
 async def unfollow(rt: Runtime, follower_id: int, target_id: int | None) -> None:
     async with rt.db.write() as conn:
         target = await target_account(conn, target_id)
-        await remove_follow(conn, follower_id, target.id)
+        await remove_follow(conn, follower_id, target.id, rt=rt)
 
 
 async def remove_from_followers(rt: Runtime, account_id: int, follower_id: int | None) -> None:
     async with rt.db.write() as conn:
         follower = await target_account(conn, follower_id)
-        await remove_follow(conn, follower.id, account_id)
+        await remove_follow(conn, follower.id, account_id, rt=rt)
+
+
+async def receive_follow(rt: Runtime, follower_id: int, target_id: int, uri: str) -> None:
+    """A remote account's Follow: accepted at once (and the Accept sent back) unless the target is
+    locked, when it waits as a request. A repeated Follow is answered again (its Accept may be lost)."""
+    async with rt.db.write() as conn:
+        target = await target_account(conn, target_id)
+        follower = await target_account(conn, follower_id)
+        if await blocked_between(conn, follower.id, target.id):
+            await outbox.follow_answered(rt, conn, target, follower, uri, accepted=False)
+            return
+        following = await is_following(conn, follower.id, target.id)
+        if not following and target.locked:
+            pending = await conn.scalar(select(t.follow_requests.c.id).where(
+                t.follow_requests.c.account_id == follower.id, t.follow_requests.c.target_account_id == target.id))
+            if pending:
+                await conn.execute(update(t.follow_requests).where(t.follow_requests.c.id == pending).values(uri=uri))
+            else:
+                await conn.execute(t.follow_requests.insert().values(
+                    id=new_id(), account_id=follower.id, target_account_id=target.id, uri=uri,
+                    created_at=datetime.now(UTC)))
+                await notifications.notify(conn, recipient_id=target.id, from_account_id=follower.id,
+                                           type="follow_request")
+            return
+        await create_follow(conn, follower.id, target.id, uri=uri)
+        await outbox.follow_answered(rt, conn, target, follower, uri, accepted=True)
+
+
+async def follow_accepted(rt: Runtime, follower_id: int, target_id: int) -> bool:
+    """The remote target accepted our follow request; False when there was none."""
+    async with rt.db.write() as conn:
+        request = (await conn.execute(select(t.follow_requests).where(
+            t.follow_requests.c.account_id == follower_id, t.follow_requests.c.target_account_id == target_id))).first()
+        if request is None:
+            return await is_following(conn, follower_id, target_id)
+        await conn.execute(delete(t.follow_requests).where(t.follow_requests.c.id == request.id))
+        await create_follow(conn, follower_id, target_id, show_reblogs=request.show_reblogs, notify=request.notify,
+                            languages=request.languages, uri=request.uri)
+        return True
+
+
+async def follow_rejected(rt: Runtime, follower_id: int, target_id: int) -> None:
+    """The remote target rejected (or later removed) our follow."""
+    async with rt.db.write() as conn:
+        await remove_follow(conn, follower_id, target_id)
 
 
 async def requests_for(rt: Runtime, account_id: int, *, max_id=None, since_id=None, limit: int = 40):
@@ -131,7 +204,11 @@ async def answer_request(rt: Runtime, account_id: int, requester_id: int | None,
                                     type="follow_request")
         if accept:
             await create_follow(conn, request.account_id, account_id, show_reblogs=request.show_reblogs,
-                                notify=request.notify, languages=request.languages)
+                                notify=request.notify, languages=request.languages, uri=request.uri)
+        requester = (await conn.execute(select(t.accounts).where(t.accounts.c.id == request.account_id))).first()
+        if requester.domain:
+            target = (await conn.execute(select(t.accounts).where(t.accounts.c.id == account_id))).first()
+            await outbox.follow_answered(rt, conn, target, requester, request.uri, accepted=accept)
 
 
 async def is_following(conn, follower_id: int, target_id: int) -> bool:

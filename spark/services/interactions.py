@@ -11,6 +11,7 @@ from spark.adapters.db.functions import greatest
 from spark.domain.errors import Invalid, NotFound
 from spark.domain.ids import new_id
 from spark.domain.visibility import Visibility
+from spark.federation import outbox
 from spark.runtime import Runtime
 from spark.services import notifications
 from spark.services.paging import Page, ranged
@@ -28,6 +29,14 @@ async def _target(conn, status_id: int | None, viewer_id: int):
     return row
 
 
+async def _federate(rt: Runtime, conn, announce, account_id: int, row) -> None:
+    """Tell the post's server of a like (or its undoing) by a local account on a remote post."""
+    accounts = {r.id: r for r in (await conn.execute(select(t.accounts).where(
+        t.accounts.c.id.in_([account_id, row.account_id])))).all()}
+    if accounts[row.account_id].domain and not accounts[account_id].domain:
+        await announce(rt, conn, accounts[account_id], row, accounts[row.account_id])
+
+
 async def favourite(rt: Runtime, account_id: int, status_id: int | None) -> int:
     async with rt.db.write() as conn:
         row = await _target(conn, status_id, account_id)
@@ -39,6 +48,7 @@ async def favourite(rt: Runtime, account_id: int, status_id: int | None) -> int:
                 favourites_count=t.statuses.c.favourites_count + 1))
             await notifications.notify(conn, recipient_id=row.account_id, from_account_id=account_id,
                                        type="favourite", status_id=row.id)
+            await _federate(rt, conn, outbox.liked, account_id, row)
     return row.id
 
 
@@ -52,11 +62,14 @@ async def unfavourite(rt: Runtime, account_id: int, status_id: int | None) -> in
                 favourites_count=greatest(conn)(t.statuses.c.favourites_count - 1, 0)))
             await notifications.retract(conn, recipient_id=row.account_id, from_account_id=account_id,
                                         type="favourite", status_id=row.id)
+            await _federate(rt, conn, outbox.like_undone, account_id, row)
     return row.id
 
 
-async def reblog(rt: Runtime, account_id: int, status_id: int | None, visibility: Visibility) -> int:
-    """Repost; returns the id of the repost (an existing one if already reposted)."""
+async def reblog(rt: Runtime, account_id: int, status_id: int | None, visibility: Visibility, *,
+                 remote_uri: str | None = None) -> int:
+    """Repost; returns the id of the repost (an existing one if already reposted). A remote account's
+    repost (an Announce) carries its own uri."""
     if visibility == Visibility.DIRECT:
         raise Invalid("Validation failed: Visibility of a repost cannot be direct")
     async with rt.db.write() as conn:
@@ -75,8 +88,9 @@ async def reblog(rt: Runtime, account_id: int, status_id: int | None, visibility
         booster = (await conn.execute(select(t.accounts).where(t.accounts.c.id == account_id))).first()
         now = datetime.now(UTC)
         await conn.execute(t.statuses.insert().values(
-            id=reblog_id, account_id=account_id, reblog_of_id=row.id, visibility=int(visibility), local=True,
-            uri=rt.url(f"/users/{booster.username}/statuses/{reblog_id}/activity"), created_at=now))
+            id=reblog_id, account_id=account_id, reblog_of_id=row.id, visibility=int(visibility),
+            local=remote_uri is None, created_at=now,
+            uri=remote_uri or rt.url(f"/users/{booster.username}/statuses/{reblog_id}/activity")))
         await conn.execute(update(t.statuses).where(t.statuses.c.id == row.id).values(
             reblogs_count=t.statuses.c.reblogs_count + 1))
         await conn.execute(update(t.accounts).where(t.accounts.c.id == account_id).values(
@@ -84,7 +98,10 @@ async def reblog(rt: Runtime, account_id: int, status_id: int | None, visibility
         await notifications.notify(conn, recipient_id=row.account_id, from_account_id=account_id,
                                    type="reblog", status_id=row.id)
         await distribute(rt, conn, status_id=reblog_id, author=booster, visibility=int(visibility), is_reblog=True,
-                         tags=[], mentioned_ids=[])
+                         tags=[], mentioned_ids=[], local=remote_uri is None)
+        if remote_uri is None:
+            reblog_row = (await conn.execute(select(t.statuses).where(t.statuses.c.id == reblog_id))).first()
+            await outbox.reblogged(rt, conn, reblog_row, booster, row)
     return reblog_id
 
 
@@ -94,6 +111,9 @@ async def unreblog(rt: Runtime, account_id: int, status_id: int | None) -> int:
         reblogs = (await conn.execute(select(t.statuses).where(
             t.statuses.c.account_id == account_id, t.statuses.c.reblog_of_id == row.id))).all()
         if reblogs:
+            booster = (await conn.execute(select(t.accounts).where(t.accounts.c.id == account_id))).first()
+            for reblog_row in reblogs:
+                await outbox.post_deleted(rt, conn, reblog_row, booster)
             await remove_rows(conn, reblogs)
             await notifications.retract(conn, recipient_id=row.account_id, from_account_id=account_id,
                                         type="reblog", status_id=row.id)

@@ -10,6 +10,7 @@ from spark.adapters.db import schema as t
 from spark.domain.errors import Invalid, NotFound
 from spark.domain.ids import new_id
 from spark.domain.posts import validate_choices
+from spark.federation import outbox
 from spark.runtime import Runtime
 from spark.services import notifications
 from spark.services.statuses import visible_row
@@ -64,6 +65,10 @@ async def vote(rt: Runtime, account_id: int, poll_id: int | None, choices: list[
             votes=counts, votes_count=t.polls.c.votes_count + len(choices),
             voters_count=t.polls.c.voters_count + 1))
         poll = (await conn.execute(select(t.polls).where(t.polls.c.id == poll.id))).first()
+        status_row = (await conn.execute(select(t.statuses).where(t.statuses.c.id == poll.status_id))).first()
+        accounts = {r.id: r for r in (await conn.execute(select(t.accounts).where(
+            t.accounts.c.id.in_([account_id, poll.account_id])))).all()}
+        await outbox.voted(rt, conn, accounts[account_id], poll, status_row, accounts[poll.account_id], choices)
         return poll, choices
 
 
@@ -81,3 +86,22 @@ async def notify_ended(rt: Runtime, batch: int = 100) -> int:
                                            type="poll", status_id=poll.status_id)
             await conn.execute(update(t.polls).where(t.polls.c.id == poll.id).values(ended_notified=True))
     return len(due)
+
+
+async def add_remote_vote(rt: Runtime, account_id: int, poll_id: int, choice: int) -> None:
+    """A remote account's vote (one Create per choice): counted once per choice and voter."""
+    async with rt.db.write() as conn:
+        poll = (await conn.execute(select(t.polls).where(t.polls.c.id == poll_id))).first()
+        expires_at = _aware(poll.expires_at) if poll else None
+        if poll is None or (expires_at is not None and expires_at <= datetime.now(UTC)):
+            raise Invalid("Validation failed: The poll has already ended")
+        own = await _own_votes(conn, poll.id, account_id)
+        if choice in own or (own and not poll.multiple):
+            return
+        await conn.execute(t.poll_votes.insert().values(id=new_id(), poll_id=poll.id, account_id=account_id,
+                                                        choice=choice))
+        counts = list(poll.votes)
+        counts[choice] += 1
+        await conn.execute(update(t.polls).where(t.polls.c.id == poll.id).values(
+            votes=counts, votes_count=t.polls.c.votes_count + 1,
+            voters_count=t.polls.c.voters_count + (0 if own else 1)))

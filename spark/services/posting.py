@@ -15,6 +15,7 @@ from spark.domain.errors import Invalid, NotFound
 from spark.domain.ids import new_id
 from spark.domain.posts import Draft, Limits, quote_allowed, validate
 from spark.domain.visibility import Visibility
+from spark.federation import outbox
 from spark.runtime import Runtime
 from spark.services import conversations, events, feeds, notifications
 from spark.services.statuses import get_row, visible_row
@@ -27,34 +28,56 @@ def limits(rt: Runtime) -> Limits:
                   min_poll_expiration=s.min_poll_expiration, max_poll_expiration=s.max_poll_expiration)
 
 
-async def _local_accounts_by_username(conn, usernames: list[str]) -> dict[str, object]:
-    if not usernames:
+async def _accounts_by_handle(conn, mentions: list, own_domain: str) -> dict[tuple[str, str], object]:
+    """Known accounts, local and remote, keyed by (lower username, domain or "")."""
+    wanted = {(m.username.lower(), "" if m.domain in (None, own_domain) else m.domain.lower()) for m in mentions}
+    if not wanted:
         return {}
     rows = (await conn.execute(select(t.accounts).where(
-        func.lower(t.accounts.c.username).in_([u.lower() for u in usernames]), t.accounts.c.domain == ""))).all()
-    return {row.username.lower(): row for row in rows}
+        func.lower(t.accounts.c.username).in_([u for u, _ in wanted]),
+        t.accounts.c.domain.in_({d for _, d in wanted}), t.accounts.c.suspended_at.is_(None)))).all()
+    return {(row.username.lower(), row.domain): row for row in rows}
+
+
+async def resolve_mentions(rt: Runtime, text: str) -> None:
+    """Look up @user@domain handles this server has not met yet, before the post is written, so the
+    post can link and address them (as Mastodon does); handles that cannot be found stay plain text."""
+    from spark.federation import deref
+
+    own_domain = rt.settings.domain.lower()
+    remote = [m for m in text_rules.parse(text).mentions if m.domain not in (None, own_domain)][:10]
+    if not remote:
+        return
+    async with rt.db.read() as conn:
+        known = await _accounts_by_handle(conn, remote, own_domain)
+    for mention in remote:
+        if (mention.username.lower(), mention.domain.lower()) not in known:
+            try:
+                await deref.resolve_acct(rt, f"{mention.username}@{mention.domain}")
+            except deref.NotFound:
+                pass
 
 
 async def render_text(rt: Runtime, conn, text: str) -> tuple[str, list, list[str]]:
-    """HTML for a post's text, with the local accounts it mentions and its hashtags."""
+    """HTML for a post's text, with the accounts it mentions (local and known remote) and its hashtags."""
     parsed = text_rules.parse(text)
     own_domain = rt.settings.domain.lower()
-    local_names = [m.username for m in parsed.mentions if m.domain in (None, own_domain)]
-    known = await _local_accounts_by_username(conn, local_names)
+    known = await _accounts_by_handle(conn, parsed.mentions, own_domain)
+
+    def account_for(mention):
+        return known.get((mention.username.lower(), "" if mention.domain in (None, own_domain)
+                          else mention.domain.lower()))
 
     def mention_url(mention):
-        if mention.domain not in (None, own_domain):
-            return None
-        row = known.get(mention.username.lower())
+        row = account_for(mention)
         return (row.url or rt.url(f"/@{row.username}")) if row else None
 
     html = text_rules.render(text, mention_url=mention_url, tag_url=lambda name: rt.url(f"/tags/{name}"))
-    mentioned = list({row.id: row for m in parsed.mentions if m.domain in (None, own_domain)
-                      for row in [known.get(m.username.lower())] if row}.values())
+    mentioned = list({row.id: row for m in parsed.mentions for row in [account_for(m)] if row}.values())
     return html, mentioned, parsed.tags
 
 
-async def _tag_ids(conn, names: list[str]) -> list[int]:
+async def tag_ids(conn, names: list[str]) -> list[int]:
     ids = []
     for name in names[:50]:
         lower = name.lower()
@@ -89,6 +112,7 @@ async def publish(rt: Runtime, author_id: int, draft: Draft, *, application_id: 
                   idempotency_key: str | None = None) -> int:
     """Create a post and everything it causes (counters, notifications, fan-out); returns its id."""
     validate(draft, limits(rt))
+    await resolve_mentions(rt, draft.text)
     try:
         async with rt.db.write() as conn:
             if idempotency_key:
@@ -148,7 +172,7 @@ async def _insert_post(rt: Runtime, conn, author_id: int, draft: Draft, applicat
             expires_at=now + timedelta(seconds=draft.poll.expires_in), created_at=now))
     for account in mentioned:
         await conn.execute(t.mentions.insert().values(status_id=status_id, account_id=account.id))
-    for tag_id in await _tag_ids(conn, tags):
+    for tag_id in await tag_ids(conn, tags):
         await conn.execute(t.status_tags.insert().values(status_id=status_id, tag_id=tag_id))
     await conn.execute(update(t.accounts).where(t.accounts.c.id == author_id).values(
         statuses_count=t.accounts.c.statuses_count + 1, last_status_at=now))
@@ -174,11 +198,12 @@ async def _insert_post(rt: Runtime, conn, author_id: int, draft: Draft, applicat
     if draft.visibility == Visibility.DIRECT:
         await conversations.direct_posted(conn, status_id=status_id, author_id=author_id,
                                           conversation_id=conversation_id, mentioned_ids=[a.id for a in mentioned])
+    await outbox.post_published(rt, conn, status_id)
     return status_id
 
 
 async def distribute(rt: Runtime, conn, *, status_id: int, author, visibility: int, is_reblog: bool,
-                     tags: list[str], mentioned_ids: list[int]) -> None:
+                     tags: list[str], mentioned_ids: list[int], local: bool = True) -> None:
     """Put a new post (or repost) on home feeds and live streams. Past `fanout_inline_max` followers
     the followers' feeds are filled by a background job, so the request answers at once; the author's
     own feed and the public streams are served at once either way."""
@@ -189,7 +214,7 @@ async def distribute(rt: Runtime, conn, *, status_id: int, author, visibility: i
         await feeds.add_own(conn, account_id=author.id, status_id=status_id)
         await jobs_sql.enqueue(conn, "fan_out", {"status_id": status_id})
         recipients = [author.id]
-    await events.status_posted(conn, status_id=status_id, author_id=author.id, visibility=visibility, local=True,
+    await events.status_posted(conn, status_id=status_id, author_id=author.id, visibility=visibility, local=local,
                                tags=tags, is_reblog=is_reblog, recipients=recipients)
 
 
@@ -208,6 +233,7 @@ async def edit(rt: Runtime, author_id: int, status_id: int | None, draft: Draft,
                media_attributes: list[dict] | None = None) -> int:
     """Change a post's text, warning, media or poll, keeping every earlier version."""
     validate(draft, limits(rt))
+    await resolve_mentions(rt, draft.text)
     now = datetime.now(UTC)
     async with rt.db.write() as conn:
         row = await get_row(conn, status_id)
@@ -270,7 +296,7 @@ async def edit(rt: Runtime, author_id: int, status_id: int | None, draft: Draft,
         for account in mentioned:
             await conn.execute(t.mentions.insert().values(status_id=row.id, account_id=account.id))
         await conn.execute(delete(t.status_tags).where(t.status_tags.c.status_id == row.id))
-        for tag_id in await _tag_ids(conn, tags):
+        for tag_id in await tag_ids(conn, tags):
             await conn.execute(t.status_tags.insert().values(status_id=row.id, tag_id=tag_id))
         await events.status_edited(conn, row=row, tags=tags)
         rebloggers = (await conn.execute(select(t.statuses.c.account_id).where(
@@ -278,6 +304,7 @@ async def edit(rt: Runtime, author_id: int, status_id: int | None, draft: Draft,
         for account_id in set(rebloggers):
             await notifications.notify(conn, recipient_id=account_id, from_account_id=author_id,
                                        type="update", status_id=row.id)
+        await outbox.post_edited(rt, conn, row.id)
     return row.id
 
 
@@ -287,6 +314,8 @@ async def delete_status(rt: Runtime, author_id: int, status_id: int | None, *, d
         row = await get_row(conn, status_id)
         if row is None or row.account_id != author_id or row.reblog_of_id:
             raise NotFound()
+        author = (await conn.execute(select(t.accounts).where(t.accounts.c.id == author_id))).first()
+        await outbox.post_deleted(rt, conn, row, author)
         await remove_rows(conn, [row])
         media_keys = []
         if delete_media:

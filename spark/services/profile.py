@@ -11,6 +11,7 @@ from spark.adapters.db import schema as t
 from spark.domain.errors import Invalid
 from spark.domain.posts import QUOTE_POLICIES
 from spark.domain.visibility import Visibility
+from spark.federation import outbox
 from spark.runtime import Runtime
 from spark.services.media import process_in_thread
 from spark.services.posting import render_text
@@ -91,6 +92,7 @@ async def update_profile(rt: Runtime, account_id: int, changes: ProfileChanges) 
         if values:
             values["updated_at"] = datetime.now(UTC)
             await conn.execute(update(t.accounts).where(t.accounts.c.id == account_id).values(**values))
+            await outbox.profile_updated(rt, conn, account_id)
         prefs_changes = {
             "posting:default:visibility": changes.privacy, "posting:default:sensitive": changes.sensitive,
             "posting:default:language": changes.language, "posting:default:quote_policy": changes.quote_policy}
@@ -110,6 +112,7 @@ async def remove_image(rt: Runtime, account_id: int, which: str) -> None:
         key = await conn.scalar(select(getattr(t.accounts.c, column)).where(t.accounts.c.id == account_id))
         await conn.execute(update(t.accounts).where(t.accounts.c.id == account_id).values(
             {column: None, "updated_at": datetime.now(UTC)}))
+        await outbox.profile_updated(rt, conn, account_id)
     if key:
         rt.media.delete(key)
 

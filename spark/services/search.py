@@ -15,6 +15,7 @@ from spark.adapters.db import schema as t
 from spark.domain.errors import Invalid, NotFound
 from spark.domain.ids import id_for_time
 from spark.domain.visibility import Visibility
+from spark.federation import deref, resolve
 from spark.runtime import Runtime
 from spark.services import relationships
 from spark.services.statuses import visible
@@ -42,6 +43,7 @@ class Query:
     following: bool = False
     max_id: int | None = None
     min_id: int | None = None
+    resolve: bool = False  # look up @user@domain and post/profile URLs on their servers
 
 
 def _like(term: str) -> str:
@@ -133,6 +135,26 @@ async def _by_url(rt: Runtime, conn, viewer_id: int | None, path: str, results: 
         results.accounts = [row] if row else []
 
 
+async def _resolve_remote(rt: Runtime, viewer_id: int, text: str, results: Results) -> bool:
+    """Fetch what a handle or URL names from its server; True when the search is answered by it."""
+    try:
+        if deref.ACCT.match(text) and text.lstrip("@").partition("@")[2].lower() != rt.settings.domain.lower():
+            results.accounts = [await deref.resolve_acct(rt, text)]
+            return True
+        if text.startswith(("https://", "http://")):
+            row = await resolve.post(rt, text)
+            if row is not None:
+                async with rt.db.read() as conn:
+                    if await visible(conn, row, viewer_id):
+                        results.statuses = await load_statuses(conn, [row.id], viewer_id)
+                return True
+            results.accounts = [await deref.actor(rt, text)]
+            return True
+    except deref.NotFound:
+        return text.startswith(("https://", "http://")) or "@" in text.lstrip("@")
+    return False
+
+
 async def search(rt: Runtime, viewer_id: int | None, q: Query) -> Results:
     if q.type is not None and q.type not in TYPES:
         raise Invalid("Validation failed: type must be accounts, hashtags or statuses")
@@ -141,6 +163,8 @@ async def search(rt: Runtime, viewer_id: int | None, q: Query) -> Results:
     if not text:
         return results
     path = _local_path(rt, text)
+    if q.resolve and viewer_id is not None and path is None and await _resolve_remote(rt, viewer_id, text, results):
+        return results
     async with rt.db.read() as conn:
         if path is not None:
             await _by_url(rt, conn, viewer_id, path, results)

@@ -31,7 +31,7 @@ def test_jobs_are_claimed_once_retried_with_backoff_and_dropped_when_unknown(tmp
         if payload["n"] == 2:
             raise RuntimeError("boom")
 
-    monkeypatch.setitem(jobs.HANDLERS, "test", flaky)
+    monkeypatch.setitem(jobs.HANDLERS, "test", (flaky, jobs.RETRIES))
 
     url = _migrated(tmp_path)
 

@@ -44,3 +44,12 @@ def _in_ids_postgresql(element, compiler, **kw):
 
 def in_ids(column, name: str = "ids") -> InIds:
     return InIds(column, name)
+
+
+def insert_ignore(conn, table, **values):
+    """INSERT one row unless its key is already there (the first writer wins a race)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).values(**values).on_conflict_do_nothing()
+    return table.insert().values(**values).prefix_with("OR IGNORE")

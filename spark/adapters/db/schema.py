@@ -70,11 +70,33 @@ accounts = Table(
     Column("suspended_at", DateTime(timezone=True)),
     Column("silenced_at", DateTime(timezone=True)),
     Column("moved_to_account_id", BigInteger),
+    # Remote actors (ActivityPub): where to deliver, and the key their requests are signed with.
+    Column("actor_type", String(32), nullable=False, server_default="Person"),
+    Column("inbox_url", Text),
+    Column("shared_inbox_url", Text),
+    Column("outbox_url", Text),
+    Column("followers_url", Text),
+    Column("featured_url", Text),
+    Column("key_id", Text),
+    Column("public_key_pem", Text),
+    Column("also_known_as", JSON),
+    Column("fetched_at", DateTime(timezone=True)),
     _created(),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 Index("ix_accounts_username_domain", func.lower(accounts.c.username), accounts.c.domain, unique=True)
 Index("ix_accounts_uri", accounts.c.uri)
+Index("ix_accounts_key_id", accounts.c.key_id)
+
+# Private keys of local actors (account_id 0 is the instance actor): kept apart from account rows,
+# which are read, cached and rendered everywhere.
+account_keys = Table(
+    "account_keys",
+    metadata,
+    Column("account_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("private_pem", Text, nullable=False),
+    Column("public_pem", Text, nullable=False),
+)
 
 users = Table(
     "users",
@@ -487,3 +509,29 @@ account_conversations = Table(
 )
 Index("ix_account_conversations_account_last", account_conversations.c.account_id,
       account_conversations.c.last_status_id)
+
+# ActivityPub: activity ids already handled, so a redelivery changes nothing; and activities that
+# arrived before what they refer to (a Delete, Undo or Update before its Create/Follow).
+federation_seen = Table(
+    "federation_seen",
+    metadata,
+    Column("activity_id", String(2048), primary_key=True),
+    _created(),
+)
+
+federation_tombstones = Table(
+    "federation_tombstones",
+    metadata,
+    Column("uri", String(2048), primary_key=True),  # a remote object deleted (or undone) before it arrived
+    _created(),
+)
+
+# Per remote host: delivery health (unavailable after repeated failures) and moderation.
+federation_domains = Table(
+    "federation_domains",
+    metadata,
+    Column("domain", String(255), primary_key=True),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("unavailable_since", DateTime(timezone=True)),
+    Column("severity", String(16), nullable=False, server_default="none"),  # none | silence | suspend
+)

@@ -28,7 +28,7 @@ async def search(request, grant):
         text=p.str("q", "", max_length=512) or "", type=p.str("type", max_length=16) or None,
         limit=max(1, min(p.int("limit", 20), 40)), offset=p.int("offset", 0, minimum=0, maximum=10_000),
         account_id=p.id("account_id"), following=bool(p.bool("following")), max_id=p.id("max_id"),
-        min_id=p.id("min_id"))
+        min_id=p.id("min_id"), resolve=bool(p.bool("resolve")))
     found = await search_service.search(rt, viewer, query)
     return json_response({
         "accounts": [account_json(rt, a) for a in found.accounts],

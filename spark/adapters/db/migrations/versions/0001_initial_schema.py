@@ -29,6 +29,12 @@ def upgrade() -> None:
     with op.batch_alter_table('account_conversations', schema=None) as batch_op:
         batch_op.create_index('ix_account_conversations_account_last', ['account_id', 'last_status_id'], unique=False)
 
+    op.create_table('account_keys',
+    sa.Column('account_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('private_pem', sa.Text(), nullable=False),
+    sa.Column('public_pem', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('account_id', name=op.f('pk_account_keys'))
+    )
     op.create_table('account_notes',
     sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('target_account_id', sa.BigInteger(), nullable=False),
@@ -61,11 +67,22 @@ def upgrade() -> None:
     sa.Column('suspended_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('silenced_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('moved_to_account_id', sa.BigInteger(), nullable=True),
+    sa.Column('actor_type', sa.String(length=32), server_default='Person', nullable=False),
+    sa.Column('inbox_url', sa.Text(), nullable=True),
+    sa.Column('shared_inbox_url', sa.Text(), nullable=True),
+    sa.Column('outbox_url', sa.Text(), nullable=True),
+    sa.Column('followers_url', sa.Text(), nullable=True),
+    sa.Column('featured_url', sa.Text(), nullable=True),
+    sa.Column('key_id', sa.Text(), nullable=True),
+    sa.Column('public_key_pem', sa.Text(), nullable=True),
+    sa.Column('also_known_as', sa.JSON(), nullable=True),
+    sa.Column('fetched_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_accounts'))
     )
     with op.batch_alter_table('accounts', schema=None) as batch_op:
+        batch_op.create_index('ix_accounts_key_id', ['key_id'], unique=False)
         batch_op.create_index('ix_accounts_uri', ['uri'], unique=False)
 
     # Usernames are unique per domain regardless of case (autogenerate cannot see expression indexes).
@@ -125,6 +142,23 @@ def upgrade() -> None:
     with op.batch_alter_table('favourites', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_favourites_status_id'), ['status_id'], unique=False)
 
+    op.create_table('federation_domains',
+    sa.Column('domain', sa.String(length=255), nullable=False),
+    sa.Column('failures', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('unavailable_since', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('severity', sa.String(length=16), server_default='none', nullable=False),
+    sa.PrimaryKeyConstraint('domain', name=op.f('pk_federation_domains'))
+    )
+    op.create_table('federation_seen',
+    sa.Column('activity_id', sa.String(length=2048), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.PrimaryKeyConstraint('activity_id', name=op.f('pk_federation_seen'))
+    )
+    op.create_table('federation_tombstones',
+    sa.Column('uri', sa.String(length=2048), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.PrimaryKeyConstraint('uri', name=op.f('pk_federation_tombstones'))
+    )
     op.create_table('filter_keywords',
     sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('filter_id', sa.BigInteger(), nullable=False),
@@ -566,6 +600,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_filter_keywords_filter_id'))
 
     op.drop_table('filter_keywords')
+    op.drop_table('federation_tombstones')
+    op.drop_table('federation_seen')
+    op.drop_table('federation_domains')
     with op.batch_alter_table('favourites', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_favourites_status_id'))
 
@@ -582,9 +619,11 @@ def downgrade() -> None:
     op.drop_table('apps')
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.drop_index('ix_accounts_uri')
+        batch_op.drop_index('ix_accounts_key_id')
 
     op.drop_table('accounts')
     op.drop_table('account_notes')
+    op.drop_table('account_keys')
     with op.batch_alter_table('account_conversations', schema=None) as batch_op:
         batch_op.drop_index('ix_account_conversations_account_last')
 

@@ -1,0 +1,1 @@
+"""ActivityPub federation: signatures, inbox edge, activity handlers, conversions, delivery."""

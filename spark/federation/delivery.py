@@ -1,0 +1,103 @@
+"""Delivery, declared as two jobs: `federate` (one activity → the inboxes it must reach, one
+`deliver` job per shared inbox, written in one transaction) and `deliver` (a signed POST, retried
+on Mastodon's schedule over about two days; 4xx answers other than 408/429 are final).
+
+Both are queued in the transaction of the action that causes them (services call outbox.py), so a
+crash loses nothing; a delivery is deleted as soon as its server acknowledged it."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
+
+from spark.adapters import jobs_sql
+from spark.adapters.db import schema as t
+from spark.adapters.db.functions import insert_ignore
+from spark.federation import keys, urls
+from spark.runtime import Runtime
+
+logger = logging.getLogger(__name__)
+UNAVAILABLE_AFTER = 8  # consecutive failed deliveries before a domain is reported unavailable
+
+
+class GiveUp(Exception):
+    """The remote server refused for good (4xx): retrying would not help."""
+
+
+class TryLater(Exception):
+    """The remote server is down, slow or overloaded: retry on the schedule."""
+
+
+async def inboxes_for(conn, *, actor_id: int, followers: bool, account_ids: list[int]) -> list[str]:
+    """Distinct inboxes (shared where offered) of the remote followers and the named remote accounts."""
+    inbox = func.coalesce(t.accounts.c.shared_inbox_url, t.accounts.c.inbox_url)
+    found: set[str] = set()
+    if followers:
+        query = (select(inbox).distinct().select_from(t.follows)
+                 .join(t.accounts, t.accounts.c.id == t.follows.c.account_id)
+                 .where(t.follows.c.target_account_id == actor_id, t.accounts.c.domain != "",
+                        t.accounts.c.suspended_at.is_(None)))
+        found.update(x for x in (await conn.execute(query)).scalars() if x)
+    if account_ids:
+        query = select(inbox).where(t.accounts.c.id.in_(account_ids), t.accounts.c.domain != "")
+        found.update(x for x in (await conn.execute(query)).scalars() if x)
+    suspended = set((await conn.execute(select(t.federation_domains.c.domain).where(
+        t.federation_domains.c.severity == "suspend"))).scalars())
+    return sorted(i for i in found if urls.host_of(i) not in suspended)
+
+
+async def federate_job(rt: Runtime, payload: dict) -> None:
+    async with rt.db.write() as conn:
+        inboxes = await inboxes_for(conn, actor_id=payload["actor_id"], followers=payload.get("followers", False),
+                                    account_ids=payload.get("account_ids", []))
+        inboxes = sorted(set(inboxes) | set(payload.get("inboxes", [])))
+        await jobs_sql.enqueue_many(conn, "deliver", [
+            {"inbox": inbox, "actor_id": payload["actor_id"], "activity": payload["activity"]} for inbox in inboxes])
+
+
+async def _signing_key(rt: Runtime, actor_id: int):
+    if actor_id == urls.INSTANCE_ACTOR_ID:
+        return await keys.instance_signing_key(rt)
+    async with rt.db.read() as conn:
+        username = await conn.scalar(select(t.accounts.c.username).where(t.accounts.c.id == actor_id))
+    if username is None:
+        raise GiveUp("the sending account no longer exists")
+    return await keys.signing_key(rt, actor_id, username)
+
+
+async def deliver_job(rt: Runtime, payload: dict) -> None:
+    from spark.adapters.http import FetchError
+    from spark.federation.convert import encode
+
+    inbox = payload["inbox"]
+    key = await _signing_key(rt, payload["actor_id"])
+    try:
+        status = await rt.http.post_json(inbox, encode(payload["activity"]), key=key)
+    except FetchError as error:
+        await _record(rt, inbox, ok=False)
+        raise TryLater(f"{inbox}: {error}") from None
+    if 200 <= status < 300:
+        await _record(rt, inbox, ok=True)
+        return
+    if status in (408, 429) or status >= 500:
+        await _record(rt, inbox, ok=False)
+        raise TryLater(f"{inbox} answered {status}")
+    raise GiveUp(f"{inbox} answered {status}")
+
+
+async def _record(rt: Runtime, inbox: str, *, ok: bool) -> None:
+    """Per-domain health: consecutive failures, and since when the domain has been unavailable."""
+    domain = urls.host_of(inbox)
+    domains = t.federation_domains
+    async with rt.db.write() as conn:
+        if ok:
+            await conn.execute(update(domains).where(domains.c.domain == domain, domains.c.failures > 0)
+                               .values(failures=0, unavailable_since=None))
+            return
+        await conn.execute(insert_ignore(conn, domains, domain=domain))
+        await conn.execute(update(domains).where(domains.c.domain == domain).values(failures=domains.c.failures + 1))
+        await conn.execute(update(domains).where(
+            domains.c.domain == domain, domains.c.failures >= UNAVAILABLE_AFTER, domains.c.unavailable_since.is_(None)
+        ).values(unavailable_since=datetime.now(UTC)))

@@ -1,0 +1,144 @@
+"""Looking things up on other servers: actors (by id, key id or @user@domain through WebFinger) and
+objects. Every fetch is signed by the instance actor (servers in secure mode and Threads require it)
+and what comes back must live on the host it was fetched from."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+from sqlalchemy import select
+
+from spark.adapters.db import schema as t
+from spark.adapters.http import FetchError
+from spark.federation import keys, urls
+from spark.federation.convert import as_to_actor, id_of
+from spark.runtime import Runtime
+from spark.services import remote_accounts
+
+logger = logging.getLogger(__name__)
+STALE_AFTER = timedelta(days=1)
+ACCT = re.compile(r"^@?([\w.-]{1,64})@([\w.-]+(?::\d{1,5})?)$")
+
+
+class NotFound(Exception):
+    """The remote thing does not exist, cannot be fetched, or is not what it claims to be."""
+
+
+async def fetch(rt: Runtime, uri: str) -> dict:
+    """A remote document, signed-fetched; its id must be on the host it came from."""
+    if urls.is_local(rt, uri):
+        raise NotFound(f"{uri} is local")
+    try:
+        doc = await rt.http.get_json(uri, key=await keys.instance_signing_key(rt))
+    except FetchError as error:
+        raise NotFound(f"{uri}: {error}") from None
+    found = id_of(doc.get("id"))
+    if found is None or urls.host_of(found) != urls.host_of(uri):
+        raise NotFound(f"{uri}: the document's id is not on the host it was fetched from")
+    return doc
+
+
+async def _domain_suspended(rt: Runtime, host: str) -> bool:
+    async with rt.db.read() as conn:
+        return await conn.scalar(select(t.federation_domains.c.severity).where(
+            t.federation_domains.c.domain == host)) == "suspend"
+
+
+async def actor(rt: Runtime, uri: str, *, refresh: bool = False):
+    """The account row of a remote actor, fetched when unknown, stale or `refresh` asked."""
+    async with rt.db.read() as conn:
+        row = await remote_accounts.by_uri(conn, uri)
+    fresh = row is not None and row.fetched_at is not None and \
+        datetime.now(UTC) - _aware(row.fetched_at) < STALE_AFTER
+    if row is not None and (fresh and not refresh):
+        return row
+    if await _domain_suspended(rt, urls.host_of(uri)):
+        raise NotFound(f"{uri}: domain suspended")
+    try:
+        doc = await fetch(rt, uri)
+        remote = as_to_actor(doc)
+    except (NotFound, ValueError) as error:
+        if row is not None:
+            return row  # keep what we know if the server is briefly away
+        raise NotFound(str(error)) from None
+    if remote.uri != uri:
+        raise NotFound(f"{uri}: fetched actor has another id")
+    async with rt.db.write() as conn:
+        return await remote_accounts.upsert(conn, remote)
+
+
+async def actor_by_key_id(rt: Runtime, key_id: str, *, refresh: bool = False):
+    """The remote account whose key signed a request: keyId is `actor#main-key` or a key document."""
+    if not refresh:
+        async with rt.db.read() as conn:
+            row = (await conn.execute(select(t.accounts).where(
+                t.accounts.c.key_id == key_id, t.accounts.c.domain != ""))).first()
+        if row is not None:
+            return row
+    actor_uri = key_id.split("#", 1)[0]
+    async with rt.db.read() as conn:
+        known = await remote_accounts.by_uri(conn, actor_uri)
+    if known is None:
+        try:
+            doc = await fetch(rt, actor_uri)
+        except NotFound:
+            raise
+        owner = id_of(doc.get("owner"))
+        if doc.get("type") in ("Key", "CryptographicKey") and owner and urls.host_of(owner) == urls.host_of(key_id):
+            actor_uri = owner
+    row = await actor(rt, actor_uri, refresh=True)
+    if row.key_id != key_id:
+        raise NotFound(f"{key_id} is not the key of {actor_uri}")
+    return row
+
+
+async def webfinger(rt: Runtime, acct: str) -> str:
+    """The actor id for user@domain (RFC 7033)."""
+    match = ACCT.match(acct.strip())
+    if not match:
+        raise NotFound(f"{acct!r} is not user@domain")
+    user, domain = match.groups()
+    resource = quote(f"acct:{user}@{domain}", safe=":@")
+    # Servers are reached over HTTPS; plain HTTP is tried only in test networks (allow_private).
+    schemes = ("https", "http") if rt.settings.federation_allow_private else ("https",)
+    last: Exception | None = None
+    for scheme in schemes:
+        try:
+            doc = await rt.http.get_json(f"{scheme}://{domain}/.well-known/webfinger?resource={resource}",
+                                         accept="application/jrd+json, application/json")
+        except FetchError as error:
+            last = error
+            continue
+        for link in doc.get("links", []) if isinstance(doc.get("links"), list) else []:
+            if isinstance(link, dict) and link.get("rel") == "self" and "json" in str(link.get("type", "")) \
+                    and (href := id_of(link.get("href"))):
+                return href
+        raise NotFound(f"{acct}: WebFinger names no ActivityPub actor")
+    raise NotFound(f"{acct}: {last}")
+
+
+async def resolve_acct(rt: Runtime, acct: str):
+    """A remote account by @user@domain, fetched if unknown. Mastodon's reverse check: the actor's
+    preferredUsername@host must be the handle we asked for (or WebFinger there must lead back)."""
+    match = ACCT.match(acct.strip())
+    if not match:
+        raise NotFound(f"{acct!r} is not user@domain")
+    user, domain = match.groups()
+    async with rt.db.read() as conn:
+        row = (await conn.execute(select(t.accounts).where(
+            t.accounts.c.username == user, t.accounts.c.domain == domain.lower()))).first()
+    if row is not None:
+        return row
+    uri = await webfinger(rt, acct)
+    row = await actor(rt, uri)
+    if (row.username.lower(), row.domain) != (user.lower(), domain.lower()) and \
+            await webfinger(rt, f"{row.username}@{row.domain}") != uri:
+        raise NotFound(f"{acct}: the actor does not claim this handle")
+    return row
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,30 @@
+"""One handler per activity type; adding a type is a module and a line here."""
+
+from __future__ import annotations
+
+from spark.federation.handlers import (
+    accept,
+    announce,
+    block,
+    create,
+    delete,
+    follow,
+    like,
+    reject,
+    undo,
+    update,
+)
+
+DISPATCH = {
+    "Follow": follow.handle,
+    "Accept": accept.handle,
+    "Reject": reject.handle,
+    "Undo": undo.handle,
+    "Create": create.handle,
+    "Update": update.handle,
+    "Delete": delete.handle,
+    "Like": like.handle,
+    "EmojiReact": like.handle,
+    "Announce": announce.handle,
+    "Block": block.handle,
+}

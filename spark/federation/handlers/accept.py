@@ -1,0 +1,34 @@
+"""Accept: a remote account accepted a local account's Follow."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from spark.adapters.db import schema as t
+from spark.federation.convert import id_of
+from spark.federation.handlers.common import embedded, local_account, object_id
+from spark.runtime import Runtime
+from spark.services import follows
+
+
+async def follower_of(rt: Runtime, actor, activity: dict):
+    """The local account whose Follow of `actor` this Accept/Reject answers, or None."""
+    follow = embedded(activity)
+    if follow is not None:
+        if follow.get("type") != "Follow" or id_of(follow.get("object")) != actor.uri:
+            return None
+        return await local_account(rt, id_of(follow.get("actor")))
+    follow_id = object_id(activity)
+    async with rt.db.read() as conn:
+        for table in (t.follow_requests, t.follows):
+            follower_id = await conn.scalar(select(table.c.account_id).where(
+                table.c.uri == follow_id, table.c.target_account_id == actor.id))
+            if follower_id is not None:
+                return (await conn.execute(select(t.accounts).where(t.accounts.c.id == follower_id))).first()
+    return None
+
+
+async def handle(rt: Runtime, actor, activity: dict) -> None:
+    follower = await follower_of(rt, actor, activity)
+    if follower is not None:
+        await follows.follow_accepted(rt, follower.id, actor.id)

@@ -1,0 +1,117 @@
+"""The inbox: the edge verifies and stores, a job handles (Takahē's and Mastodon's split).
+
+`receive` checks size, shape, the HTTP signature (the key re-fetched once on failure: key rotation)
+and that the signer is the activity's actor, then queues the activity and the route answers 202.
+`process_job` runs the handler for the activity's type, once per activity id."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import orjson
+from sqlalchemy import select
+
+from spark.adapters import jobs_sql
+from spark.adapters.db import schema as t
+from spark.adapters.db.functions import insert_ignore
+from spark.federation import deref, handlers, urls
+from spark.federation.convert import id_of, types_of
+from spark.federation.signatures import SignatureError, signature_key_id, verify_request
+from spark.runtime import Runtime
+
+logger = logging.getLogger(__name__)
+MAX_BODY = 1_000_000  # bytes; Mastodon's own limit is about the same
+MAX_NESTING = 24
+
+
+class Refused(Exception):
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+
+
+def _depth(value, limit: int) -> int:
+    """Nesting depth of a JSON value, stopping early past `limit`."""
+    stack, deepest = [(value, 1)], 0
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+def parse(body: bytes) -> dict:
+    if len(body) > MAX_BODY:
+        raise Refused(413, "activity too large")
+    try:
+        activity = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise Refused(400, "body is not JSON") from None
+    if not isinstance(activity, dict) or not types_of(activity) or id_of(activity.get("actor")) is None:
+        raise Refused(400, "not an activity (type and actor are required)")
+    if _depth(activity, MAX_NESTING) > MAX_NESTING:
+        raise Refused(400, "activity nested too deeply")
+    return activity
+
+
+async def receive(rt: Runtime, *, method: str, url: str, headers: Mapping[str, str], body: bytes) -> None:
+    """Verify an inbox POST and queue it; raises Refused with the status to answer."""
+    activity = parse(body)
+    key_id = signature_key_id(headers)
+    if key_id is None:
+        raise Refused(401, "request is not signed")
+    actor_uri = id_of(activity.get("actor"))
+    if urls.is_local(rt, key_id) or urls.is_local(rt, actor_uri):
+        raise Refused(401, "signed with a key of this server")
+    async with rt.db.read() as conn:
+        severity = await conn.scalar(select(t.federation_domains.c.severity).where(
+            t.federation_domains.c.domain == urls.host_of(key_id)))
+    if severity == "suspend":
+        raise Refused(403, "domain is suspended here")
+    try:
+        signer = await deref.actor_by_key_id(rt, key_id)
+    except deref.NotFound as error:
+        if types_of(activity) == {"Delete"} and id_of(activity.get("object")) == actor_uri:
+            return  # a deleted actor's last words: its key is gone and so is anything to do
+        raise Refused(401, f"signing key unavailable: {error}") from None
+    try:
+        verify_request(method, url, headers, body, signer.public_key_pem or "")
+    except SignatureError:
+        try:  # the actor may have rotated its key: fetch it once more
+            signer = await deref.actor_by_key_id(rt, key_id, refresh=True)
+            verify_request(method, url, headers, body, signer.public_key_pem or "")
+        except (deref.NotFound, SignatureError) as error:
+            raise Refused(401, f"signature does not verify: {error}") from None
+    if signer.uri != actor_uri:
+        raise Refused(401, "the signer is not the activity's actor")
+    activity_id = id_of(activity.get("id"))
+    if activity_id is not None and urls.host_of(activity_id) != urls.host_of(actor_uri):
+        raise Refused(400, "the activity's id is not on its actor's host")
+    async with rt.db.write() as conn:
+        await jobs_sql.enqueue(conn, "inbox", {"activity": activity, "signer_id": signer.id})
+
+
+async def process_job(rt: Runtime, payload: dict) -> None:
+    activity = payload["activity"]
+    async with rt.db.read() as conn:
+        signer = (await conn.execute(select(t.accounts).where(t.accounts.c.id == payload["signer_id"]))).first()
+        activity_id = id_of(activity.get("id"))
+        if activity_id and await conn.scalar(select(t.federation_seen.c.activity_id).where(
+                t.federation_seen.c.activity_id == activity_id[:2048])):
+            return  # delivered before: a replay or a retry changes nothing
+    if signer is None or signer.suspended_at is not None:
+        return
+    for kind in sorted(types_of(activity)):
+        handler = handlers.DISPATCH.get(kind)
+        if handler is not None:
+            await handler(rt, signer, activity)
+            break
+    else:
+        logger.info("ignored %s activity %s", sorted(types_of(activity)), activity_id)
+    if activity_id:
+        async with rt.db.write() as conn:
+            await conn.execute(insert_ignore(conn, t.federation_seen, activity_id=activity_id[:2048]))

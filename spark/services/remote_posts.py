@@ -1,0 +1,126 @@
+"""Posts from other servers: stored once per uri with what they cause here (home feeds of local
+followers, mention notifications, thread counters), edited and deleted only by their author."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select, update
+
+from spark.adapters.db import schema as t
+from spark.domain.ids import new_id
+from spark.domain.remote import RemotePost
+from spark.domain.visibility import Visibility
+from spark.runtime import Runtime
+from spark.services import conversations, events, notifications
+from spark.services.posting import distribute, remove_rows, tag_ids
+
+
+async def by_uri(conn, uri: str):
+    return (await conn.execute(select(t.statuses).where(t.statuses.c.uri == uri))).first()
+
+
+async def _media(conn, author_id: int, status_id: int, post: RemotePost) -> None:
+    for position, media in enumerate(post.media[:16]):
+        meta = {"original": {"width": media.width, "height": media.height}} if media.width else {}
+        await conn.execute(t.media_attachments.insert().values(
+            id=new_id(), account_id=author_id, status_id=status_id, type=media.kind, remote_url=media.url,
+            description=media.description, blurhash=media.blurhash, focus_x=int(media.focus[0] * 1000),
+            focus_y=int(media.focus[1] * 1000), meta=meta, position=position, created_at=datetime.now(UTC)))
+
+
+async def _poll(conn, author_id: int, status_id: int, post: RemotePost) -> int | None:
+    if post.poll is None:
+        return None
+    poll_id = new_id()
+    await conn.execute(t.polls.insert().values(
+        id=poll_id, status_id=status_id, account_id=author_id, options=post.poll.options, votes=post.poll.votes,
+        multiple=post.poll.multiple, votes_count=sum(post.poll.votes), voters_count=post.poll.voters_count or 0,
+        expires_at=post.poll.expires_at, ended_notified=True, created_at=datetime.now(UTC)))
+    return poll_id
+
+
+async def store(rt: Runtime, author, post: RemotePost, *, parent=None, quoted=None,
+                mentioned_ids: list[int] = ()) -> int:
+    """Store a remote post (once: a second delivery returns the first copy's id)."""
+    async with rt.db.write() as conn:
+        existing = await by_uri(conn, post.uri)
+        if existing is not None:
+            return existing.id
+        now = datetime.now(UTC)
+        published = min(post.published or now, now)
+        status_id = new_id(at_ms=int(published.timestamp() * 1000))
+        poll_id = await _poll(conn, author.id, status_id, post)
+        await conn.execute(t.statuses.insert().values(
+            id=status_id, account_id=author.id, local=False, uri=post.uri, url=post.url,
+            in_reply_to_id=parent.id if parent else None, in_reply_to_account_id=parent.account_id if parent else None,
+            conversation_id=(parent.conversation_id or parent.id) if parent else status_id,
+            quote_of_id=quoted.id if quoted else None, quote_state="accepted" if quoted else None,
+            content=post.content, spoiler_text=post.spoiler_text, sensitive=post.sensitive,
+            visibility=int(post.visibility), language=post.language, poll_id=poll_id, created_at=published,
+            edited_at=post.updated if post.updated and post.updated > published else None))
+        await _media(conn, author.id, status_id, post)
+        for account_id in mentioned_ids:
+            await conn.execute(t.mentions.insert().values(status_id=status_id, account_id=account_id))
+        for tag_id in await tag_ids(conn, post.tags):
+            await conn.execute(t.status_tags.insert().values(status_id=status_id, tag_id=tag_id))
+        await conn.execute(update(t.accounts).where(t.accounts.c.id == author.id).values(
+            statuses_count=t.accounts.c.statuses_count + 1, last_status_at=now))
+        if parent:
+            await conn.execute(update(t.statuses).where(t.statuses.c.id == parent.id).values(
+                replies_count=t.statuses.c.replies_count + 1))
+        if quoted:
+            await conn.execute(update(t.statuses).where(t.statuses.c.id == quoted.id).values(
+                quotes_count=t.statuses.c.quotes_count + 1))
+            await notifications.notify(conn, recipient_id=quoted.account_id, from_account_id=author.id,
+                                       type="quote", status_id=status_id)
+        for account_id in mentioned_ids:
+            await notifications.notify(conn, recipient_id=account_id, from_account_id=author.id,
+                                       type="mention", status_id=status_id)
+        await distribute(rt, conn, status_id=status_id, author=author, visibility=int(post.visibility),
+                         is_reblog=False, tags=post.tags, mentioned_ids=list(mentioned_ids), local=False)
+        if post.visibility == Visibility.DIRECT:
+            await conversations.direct_posted(conn, status_id=status_id, author_id=author.id,
+                                              conversation_id=(parent.conversation_id or parent.id) if parent
+                                              else status_id, mentioned_ids=list(mentioned_ids))
+        return status_id
+
+
+async def edit(rt: Runtime, author, post: RemotePost) -> bool:
+    """Apply an Update from the post's author; False when the post is unknown (or not theirs)."""
+    async with rt.db.write() as conn:
+        row = await by_uri(conn, post.uri)
+        if row is None or row.account_id != author.id:
+            return False
+        if post.updated and row.edited_at and post.updated <= _aware(row.edited_at):
+            return True  # an older or repeated Update
+        now = datetime.now(UTC)
+        await conn.execute(t.status_edits.insert().values(
+            id=new_id(), status_id=row.id, account_id=author.id, text="", content=post.content,
+            spoiler_text=post.spoiler_text, sensitive=post.sensitive, media_ids=[],
+            poll_options=post.poll.options if post.poll else None, created_at=now))
+        if post.poll and row.poll_id:
+            await conn.execute(update(t.polls).where(t.polls.c.id == row.poll_id).values(
+                votes=post.poll.votes, votes_count=sum(post.poll.votes),
+                voters_count=post.poll.voters_count or 0, expires_at=post.poll.expires_at))
+        await conn.execute(delete(t.media_attachments).where(t.media_attachments.c.status_id == row.id))
+        await _media(conn, author.id, row.id, post)
+        await conn.execute(update(t.statuses).where(t.statuses.c.id == row.id).values(
+            content=post.content, spoiler_text=post.spoiler_text, sensitive=post.sensitive,
+            edited_at=min(post.updated or now, now)))
+        await events.status_edited(conn, row=row, tags=post.tags)
+        return True
+
+
+async def delete_by_uri(rt: Runtime, author_id: int, uri: str) -> bool:
+    """Delete a remote post or repost by its author; False when there is nothing to delete."""
+    async with rt.db.write() as conn:
+        row = await by_uri(conn, uri)
+        if row is None or row.account_id != author_id:
+            return False
+        await remove_rows(conn, [row])
+        return True
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
