@@ -13,7 +13,7 @@ import random
 import time
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from spark.adapters.db import schema as t
 from spark.adapters.db.database import Database
@@ -143,6 +143,49 @@ async def seed_audience(url: str, listeners: int) -> dict:
         await _insert(conn, t.follows, [{"id": new_id(), "account_id": a, "target_account_id": author} for a in ids])
     await db.dispose()
     return {"author_id": author, "listeners": listeners}
+
+
+async def seed_remote_audience(url: str, remotes: int) -> dict:
+    """One local author followed by `remotes` accounts of other servers, each with its own shared
+    inbox (pointed at a sink by the benchmark, see point_inboxes)."""
+    db = Database(normalize_database_url(url))
+    now = datetime.now(UTC)
+    async with db.write() as conn:
+        if await conn.scalar(select(t.accounts.c.id).limit(1)) is not None:
+            raise SystemExit("the database is not empty")
+        author = new_id()
+        ids = [new_id() for _ in range(remotes)]
+        await _insert(conn, t.accounts, [
+            {"id": author, "username": "author", "domain": "", "display_name": "author", "note": "",
+             "note_source": "", "fields": [], "created_at": now, "followers_count": remotes}])
+        await _insert(conn, t.accounts, [
+            {"id": a, "username": f"r{i}", "domain": f"r{i}.bench.invalid", "display_name": f"r{i}", "note": "",
+             "note_source": "", "fields": [], "created_at": now, "uri": f"https://r{i}.bench.invalid/users/r{i}",
+             "inbox_url": f"https://r{i}.bench.invalid/inbox/{i}"} for i, a in enumerate(ids)])
+        await conn.execute(t.users.insert().values(id=author, email="author@bench.invalid",
+                                                   password_hash=hash_password("bench password"), preferences={}))
+        app_id = new_id()
+        await conn.execute(t.apps.insert().values(id=app_id, name="bench", redirect_uris="urn:ietf:wg:oauth:2.0:oob",
+                                                  scopes="read write", client_id="bench", client_secret="bench"))
+        await conn.execute(t.tokens.insert().values(id=new_id(), token_hash=digest(AUTHOR_TOKEN), app_id=app_id,
+                                                    user_id=author, scopes="read write follow", created_at=now))
+        await _insert(conn, t.follows, [{"id": new_id(), "account_id": a, "target_account_id": author} for a in ids])
+    await db.dispose()
+    return {"author_id": author, "remotes": remotes}
+
+
+async def point_inboxes(url: str, base: str, dead_prefix: str | None = None) -> None:
+    """Aim every remote account's inbox at `base`/inbox/N (the sink of this run)."""
+    db = Database(normalize_database_url(url))
+    async with db.write() as conn:
+        rows = (await conn.execute(select(t.accounts.c.id, t.accounts.c.username).where(
+            t.accounts.c.domain != ""))).all()
+        await conn.execute(t.accounts.update().where(t.accounts.c.id == bindparam("account_id")).values(
+            inbox_url=bindparam("inbox")), [{"account_id": r.id, "inbox": f"{base}/inbox/{r.username[1:]}"}
+                                            for r in rows])
+        await conn.execute(t.jobs.delete())
+        await conn.execute(t.federation_domains.delete())
+    await db.dispose()
 
 
 def main() -> None:

@@ -29,6 +29,12 @@ def _best_effort(publish):
     return publish_or_log
 
 
+def _host_map(spec: str) -> dict[str, str]:
+    """SPARK_FEDERATION_HOSTS (test only): "name=address,name=address" → {name: address}."""
+    pairs = (item.split("=", 1) for item in spec.split(",") if "=" in item)
+    return {name.strip().lower().rstrip("."): address.strip() for name, address in pairs}
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -60,7 +66,8 @@ class Runtime:
             from spark import __version__
 
             self._http = FederationHttp(user_agent=f"Spark/{__version__} (+{self.settings.base_url}/)",
-                                        allow_private=self.settings.federation_allow_private)
+                                        allow_private=self.settings.federation_allow_private,
+                                        host_map=_host_map(self.settings.federation_hosts))
         return self._http
 
     async def close(self) -> None:

@@ -71,6 +71,12 @@ async def done(db: Database, job: Job) -> None:
         await conn.execute(delete(t.jobs).where(t.jobs.c.id == job.id))
 
 
+async def done_many(db: Database, ids: list[int]) -> None:
+    """Delete finished jobs in one transaction."""
+    async with db.write() as conn:
+        await conn.execute(delete(t.jobs).where(t.jobs.c.id.in_(ids)))
+
+
 async def failed(db: Database, job: Job, error: str, retry_at: datetime | None) -> None:
     """Retry at `retry_at`, or give up (the row goes) when it is None."""
     async with db.write() as conn:

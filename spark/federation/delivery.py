@@ -8,6 +8,7 @@ crash loses nothing; a delivery is deleted as soon as its server acknowledged it
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
@@ -57,14 +58,21 @@ async def federate_job(rt: Runtime, payload: dict) -> None:
             {"inbox": inbox, "actor_id": payload["actor_id"], "activity": payload["activity"]} for inbox in inboxes])
 
 
+_usernames: dict[int, str] = {}  # local accounts never change username
+_healthy: dict[str, float] = {}  # domain -> until when it is known to have no recorded failures
+HEALTHY_FOR = 60.0
+
+
 async def _signing_key(rt: Runtime, actor_id: int):
     if actor_id == urls.INSTANCE_ACTOR_ID:
         return await keys.instance_signing_key(rt)
-    async with rt.db.read() as conn:
-        username = await conn.scalar(select(t.accounts.c.username).where(t.accounts.c.id == actor_id))
-    if username is None:
-        raise GiveUp("the sending account no longer exists")
-    return await keys.signing_key(rt, actor_id, username)
+    if actor_id not in _usernames:
+        async with rt.db.read() as conn:
+            username = await conn.scalar(select(t.accounts.c.username).where(t.accounts.c.id == actor_id))
+        if username is None:
+            raise GiveUp("the sending account no longer exists")
+        _usernames[actor_id] = username
+    return await keys.signing_key(rt, actor_id, _usernames[actor_id])
 
 
 async def deliver_job(rt: Runtime, payload: dict) -> None:
@@ -91,11 +99,20 @@ async def _record(rt: Runtime, inbox: str, *, ok: bool) -> None:
     """Per-domain health: consecutive failures, and since when the domain has been unavailable."""
     domain = urls.host_of(inbox)
     domains = t.federation_domains
-    async with rt.db.write() as conn:
-        if ok:
-            await conn.execute(update(domains).where(domains.c.domain == domain, domains.c.failures > 0)
-                               .values(failures=0, unavailable_since=None))
+    if ok:
+        # Most deliveries succeed to healthy domains: a read (and a minute's memory) instead of a write.
+        if _healthy.get(domain, 0) > time.monotonic():
             return
+        async with rt.db.read() as conn:
+            failures = await conn.scalar(select(domains.c.failures).where(domains.c.domain == domain))
+        if failures:
+            async with rt.db.write() as conn:
+                await conn.execute(update(domains).where(domains.c.domain == domain)
+                                   .values(failures=0, unavailable_since=None))
+        _healthy[domain] = time.monotonic() + HEALTHY_FOR
+        return
+    _healthy.pop(domain, None)
+    async with rt.db.write() as conn:
         await conn.execute(insert_ignore(conn, domains, domain=domain))
         await conn.execute(update(domains).where(domains.c.domain == domain).values(failures=domains.c.failures + 1))
         await conn.execute(update(domains).where(

@@ -5,7 +5,6 @@ commits, retrying failures with backoff. `spark serve` runs one in each process;
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -28,10 +27,13 @@ HANDLERS: dict[str, tuple[Handler, list[timedelta]]] = {
     "inbox": (inbox.process_job, RETRIES),
 }
 POLL_SECONDS = 1.0  # in case a wake-up was missed (another process without Redis, a restart)
-BATCH = 32  # jobs claimed and run together: deliveries wait on the network, so they overlap
+CONCURRENCY = 64  # jobs running at once in one worker: deliveries wait on the network, so they overlap
+FLUSH_SECONDS = 0.05  # finished jobs are deleted together at most this late
 
 
-async def run_job(rt: Runtime, job: jobs_sql.Job) -> None:
+async def run_job(rt: Runtime, job: jobs_sql.Job, finished: list[int] | None = None) -> None:
+    """Run one job. Done jobs are deleted at once, or collected into `finished` for the worker to
+    delete in batches (a crash before that re-runs them: every handler is idempotent)."""
     handler, retries = HANDLERS.get(job.kind, (None, []))
     try:
         if handler is None:
@@ -46,11 +48,15 @@ async def run_job(rt: Runtime, job: jobs_sql.Job) -> None:
         retry = retries[job.attempts - 1] if job.attempts <= len(retries) else None
         await jobs_sql.failed(rt.db, job, repr(error), datetime.now(UTC) + retry if retry else None)
     else:
-        await jobs_sql.done(rt.db, job)
+        if finished is None:
+            await jobs_sql.done(rt.db, job)
+        else:
+            finished.append(job.id)
 
 
 async def work(rt: Runtime) -> None:
-    """Claim and run jobs forever, woken by commits that queue them."""
+    """Claim and run jobs forever, woken by commits that queue them. Up to CONCURRENCY jobs run at
+    once (deliveries mostly wait on other servers); more are claimed as running ones finish."""
     wake = asyncio.Event()
     subscription = await rt.pubsub.subscription()
     try:
@@ -63,18 +69,35 @@ async def work(rt: Runtime) -> None:
             wake.set()
 
     listener = asyncio.create_task(listen())
+    running: set[asyncio.Task] = set()
+    finished: list[int] = []
     try:
         while True:
             wake.clear()
-            try:
-                claimed = await jobs_sql.claim(rt.db, BATCH)
-            except Exception:  # noqa: BLE001 - database briefly unavailable: try again shortly
-                logger.exception("claiming jobs failed")
-                claimed = []
-            await asyncio.gather(*(run_job(rt, job) for job in claimed))
-            if not claimed:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), POLL_SECONDS)
+            claimed = []
+            if len(running) < CONCURRENCY // 2:
+                try:
+                    claimed = await jobs_sql.claim(rt.db, CONCURRENCY - len(running))
+                except Exception:  # noqa: BLE001 - database briefly unavailable: try again shortly
+                    logger.exception("claiming jobs failed")
+            for job in claimed:
+                task = asyncio.create_task(run_job(rt, job, finished))
+                running.add(task)
+                task.add_done_callback(running.discard)
+            if finished:
+                done, finished[:] = list(finished), []
+                await jobs_sql.done_many(rt.db, done)
+            if claimed and len(running) < CONCURRENCY // 2:
+                continue
+            waiters = [asyncio.ensure_future(wake.wait())]
+            if running:
+                waiters.append(asyncio.ensure_future(asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)))
+            timeout = FLUSH_SECONDS if running or finished else POLL_SECONDS
+            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
     finally:
         listener.cancel()
+        for task in running:
+            task.cancel()
         await subscription.close()
