@@ -69,11 +69,18 @@ def seeded_database(name: str, backend: str, postgres_url: str, seed: Callable[[
 
 
 def start(command: list[str], env: dict, url: str) -> subprocess.Popen:
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    """Start a server and wait until `url` answers; its output goes to bench/.data/logs/ (a pipe nobody
+    reads would stall a server that logs much once the pipe is full)."""
+    logs = DATA / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    log = logs / f"{Path(command[1] if command[1] != '-m' else command[2]).stem}-{int(time.time() * 1000)}.log"
+    output = open(log, "wb")
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+    process.log = log
     deadline = time.time() + 60
     while time.time() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"server exited: {process.stderr.read().decode()[-2000:]}")
+            raise SystemExit(f"server exited: {log.read_text()[-2000:]}")
         try:
             if requests.get(url, timeout=1).status_code < 500:
                 return process

@@ -174,6 +174,45 @@ async def seed_remote_audience(url: str, remotes: int) -> dict:
     return {"author_id": author, "remotes": remotes}
 
 
+async def seed_remote_senders(url: str, servers: int, posts: int = 100) -> dict:
+    """For inbound benchmarks: `servers` remote actors with known keys (no fetch needed), a local
+    account `target` that follows them all, and `posts` public posts by `target` to like and boost."""
+    from spark.federation.signatures import generate_key_pair
+
+    db = Database(normalize_database_url(url))
+    now = datetime.now(UTC)
+    keys = [generate_key_pair() for _ in range(servers)]
+    async with db.write() as conn:
+        if await conn.scalar(select(t.accounts.c.id).limit(1)) is not None:
+            raise SystemExit("the database is not empty")
+        target = new_id()
+        remote_ids = [new_id() for _ in range(servers)]
+        await _insert(conn, t.accounts, [
+            {"id": target, "username": "target", "domain": "", "display_name": "target", "note": "",
+             "note_source": "", "fields": [], "created_at": now, "following_count": servers}])
+        await _insert(conn, t.accounts, [
+            {"id": a, "username": "a", "domain": f"s{i}.bench.invalid", "display_name": f"s{i}", "note": "",
+             "note_source": "", "fields": [], "created_at": now, "uri": f"https://s{i}.bench.invalid/users/a",
+             "inbox_url": "http://127.0.0.1:9/inbox", "key_id": f"https://s{i}.bench.invalid/users/a#main-key",
+             "public_key_pem": keys[i][1], "fetched_at": now + timedelta(days=3650), "followers_count": 1}
+            for i, a in enumerate(remote_ids)])
+        await conn.execute(t.users.insert().values(id=target, email="target@bench.invalid",
+                                                   password_hash=hash_password("bench password"), preferences={}))
+        app_id = new_id()
+        await conn.execute(t.apps.insert().values(id=app_id, name="bench", redirect_uris="urn:ietf:wg:oauth:2.0:oob",
+                                                  scopes="read write", client_id="bench", client_secret="bench"))
+        await conn.execute(t.tokens.insert().values(id=new_id(), token_hash=digest(AUTHOR_TOKEN), app_id=app_id,
+                                                    user_id=target, scopes="read write follow", created_at=now))
+        await _insert(conn, t.follows, [{"id": new_id(), "account_id": target, "target_account_id": a}
+                                        for a in remote_ids])
+        post_ids = [new_id() for _ in range(posts)]
+        await _insert(conn, t.statuses, [
+            {"id": s, "account_id": target, "local": True, "visibility": 0, "text": f"post {n}",
+             "content": f"<p>post {n}</p>", "created_at": now} for n, s in enumerate(post_ids)])
+    await db.dispose()
+    return {"post_ids": post_ids, "private_keys": [k[0] for k in keys]}
+
+
 async def point_inboxes(url: str, base: str, dead_prefix: str | None = None) -> None:
     """Aim every remote account's inbox at `base`/inbox/N (the sink of this run)."""
     db = Database(normalize_database_url(url))

@@ -26,8 +26,8 @@ class Settings(BaseSettings):
     registrations: str = "open"  # open | approval | closed
     https: bool | None = None
     federation_allow_private: bool = False
-    # TEST ONLY: "evil.test=127.0.0.1,victim.test=127.0.0.1" makes the federation client reach those names at
-    # those addresses without DNS (like curl --resolve), so tests can run fake remote servers with real names.
+    # TEST ONLY: "evil.test=127.0.0.1,*.fake=127.0.0.1" makes the federation client reach those names at those
+    # addresses without DNS (like curl --resolve), so tests can run fake remote servers with real names.
     # The SSRF guard still judges the address (loopback needs federation_allow_private). Never set in production.
     federation_hosts: str = ""
     authorized_fetch: bool = False

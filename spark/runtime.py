@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from spark.adapters.db.database import Database
 from spark.adapters.http import FederationHttp
+from spark.adapters.jobs_sql import GroupEnqueuer
 from spark.adapters.media_disk import DiskMediaStore
 from spark.adapters.pubsub_memory import MemoryPubSub
 from spark.adapters.pubsub_redis import RedisPubSub
@@ -42,6 +43,7 @@ class Runtime:
     media: DiskMediaStore
     pubsub: PubSub
     _http: FederationHttp | None = field(default=None, repr=False)
+    _enqueuer: GroupEnqueuer | None = field(default=None, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
@@ -58,6 +60,13 @@ class Runtime:
 
     def url(self, path: str) -> str:
         return self.settings.base_url + path
+
+    @property
+    def enqueuer(self) -> GroupEnqueuer:
+        """Queues jobs from concurrent requests in shared transactions (see GroupEnqueuer)."""
+        if self._enqueuer is None:
+            self._enqueuer = GroupEnqueuer(self.db)
+        return self._enqueuer
 
     @property
     def http(self) -> FederationHttp:

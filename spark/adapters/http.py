@@ -232,7 +232,7 @@ class _GuardedResolver(AbstractResolver):
         self._host_map = host_map
 
     async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list[dict]:
-        mapped = self._host_map.get(host.lower().rstrip("."))  # test-only name table, as DNS would answer
+        mapped = self._mapped(host)  # the test-only name table, answering as DNS would
         if mapped:
             addresses = [(socket.AF_INET6 if ":" in mapped else socket.AF_INET, mapped)]
         else:
@@ -246,6 +246,16 @@ class _GuardedResolver(AbstractResolver):
             self._guard.check(host, address)
         return [{"hostname": host, "host": address, "port": port, "family": fam, "proto": 0,
                  "flags": socket.AI_NUMERICHOST} for fam, address in addresses]
+
+    def _mapped(self, host: str) -> str | None:
+        """The address the test-only table gives `host` ("*.fake" covers every name under .fake), or None."""
+        if not self._host_map:
+            return None
+        name = host.lower().rstrip(".")
+        if name in self._host_map:
+            return self._host_map[name]
+        return next((address for pattern, address in self._host_map.items()
+                     if pattern.startswith("*.") and name.endswith(pattern[1:])), None)
 
     async def close(self) -> None:
         return None

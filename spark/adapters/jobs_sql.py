@@ -6,6 +6,7 @@ FOR UPDATE SKIP LOCKED, SQLite's single writer serializes claims.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -46,11 +47,60 @@ async def enqueue_many(conn, kind: str, payloads: list[dict[str, Any]]) -> None:
     Database.after_commit(conn, (WAKE_CHANNEL, b"1"))
 
 
-async def claim(db: Database, limit: int = 10) -> list[Job]:
-    """Lease up to `limit` due jobs; an idle queue costs one read, not a write transaction."""
+class GroupEnqueuer:
+    """Jobs queued by many concurrent requests, committed together: each caller waits until its job is
+    durably stored, but a burst of inbox deliveries costs one transaction, not one each (on SQLite a
+    commit is the scarce resource)."""
+
+    def __init__(self, db: Database, max_batch: int = 500):
+        self._db = db
+        self._max_batch = max_batch
+        self._pending: list[tuple[str, dict[str, Any], asyncio.Future]] = []
+        self._flushing = False
+
+    async def enqueue(self, kind: str, payload: dict[str, Any]) -> None:
+        future = asyncio.get_running_loop().create_future()
+        self._pending.append((kind, payload, future))
+        if not self._flushing:
+            self._flushing = True
+            asyncio.get_running_loop().create_task(self._flush())
+        await future
+
+    async def _flush(self) -> None:
+        try:
+            await asyncio.sleep(0)  # let requests arriving in the same loop turn join this batch
+            while self._pending:
+                batch, self._pending = self._pending[:self._max_batch], self._pending[self._max_batch:]
+                now = datetime.now(UTC)
+                try:
+                    async with self._db.write() as conn:
+                        await conn.execute(t.jobs.insert(), [
+                            {"id": new_id(), "kind": kind, "payload": payload, "run_at": now, "created_at": now}
+                            for kind, payload, _ in batch])
+                        Database.after_commit(conn, (WAKE_CHANNEL, b"1"))
+                except Exception as error:  # noqa: BLE001 - every waiting caller gets the failure
+                    for *_, future in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                else:
+                    for *_, future in batch:
+                        if not future.done():
+                            future.set_result(None)
+        finally:
+            self._flushing = False
+
+
+async def claim(db: Database, limit: int = 10, *, kinds: frozenset[str] | None = None,
+                other_than: frozenset[str] | None = None) -> list[Job]:
+    """Lease up to `limit` due jobs (of `kinds`, or of kinds `other_than` these); an idle queue costs
+    one read, not a write transaction."""
     now = datetime.now(UTC)
     due = (select(t.jobs.c.id).where(t.jobs.c.run_at <= now, or_(
         t.jobs.c.locked_until.is_(None), t.jobs.c.locked_until < now)).order_by(t.jobs.c.run_at).limit(limit))
+    if kinds:
+        due = due.where(t.jobs.c.kind.in_(kinds))
+    if other_than:
+        due = due.where(t.jobs.c.kind.not_in(other_than))
     async with db.read() as conn:
         if not (await conn.execute(due.limit(1))).first():
             return []

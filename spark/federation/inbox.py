@@ -7,12 +7,15 @@ and that the signer is the activity's actor, then queues the activity and the ro
 from __future__ import annotations
 
 import logging
+import re
+import time
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import orjson
 from sqlalchemy import select
 
-from spark.adapters import jobs_sql
 from spark.adapters.db import schema as t
 from spark.adapters.db.functions import insert_ignore
 from spark.federation import deref, handlers, urls
@@ -23,6 +26,11 @@ from spark.runtime import Runtime
 logger = logging.getLogger(__name__)
 MAX_BODY = 1_000_000  # bytes; Mastodon's own limit is about the same
 MAX_NESTING = 24
+# signatures.verify_request allows 12 hours either way (Mastodon's window for old signatures); a request
+# dated in the future is another matter: a clock that far ahead, or a signature made to outlive the replay
+# window. Mastodon allows 1 hour of skew for `created`; we allow half of that.
+FUTURE_SKEW = timedelta(minutes=30)
+_CREATED = re.compile(r";\s*created=(\d{1,15})")
 
 
 class Refused(Exception):
@@ -58,6 +66,23 @@ def parse(body: bytes) -> dict:
     return activity
 
 
+_severities: dict[str, tuple[str | None, float]] = {}  # host -> (severity, until when it is believed)
+SEVERITY_TTL = 10.0  # seconds a domain block may take to reach the inbox of every process
+
+
+async def _severity(rt: Runtime, host: str) -> str | None:
+    known = _severities.get(host)
+    if known is not None and known[1] > time.monotonic():
+        return known[0]
+    async with rt.db.read() as conn:
+        severity = await conn.scalar(select(t.federation_domains.c.severity).where(
+            t.federation_domains.c.domain == host))
+    if len(_severities) > 10_000:
+        _severities.clear()
+    _severities[host] = (severity, time.monotonic() + SEVERITY_TTL)
+    return severity
+
+
 async def receive(rt: Runtime, *, method: str, url: str, headers: Mapping[str, str], body: bytes) -> None:
     """Verify an inbox POST and queue it; raises Refused with the status to answer."""
     activity = parse(body)
@@ -67,10 +92,7 @@ async def receive(rt: Runtime, *, method: str, url: str, headers: Mapping[str, s
     actor_uri = id_of(activity.get("actor"))
     if urls.is_local(rt, key_id) or urls.is_local(rt, actor_uri):
         raise Refused(401, "signed with a key of this server")
-    async with rt.db.read() as conn:
-        severity = await conn.scalar(select(t.federation_domains.c.severity).where(
-            t.federation_domains.c.domain == urls.host_of(key_id)))
-    if severity == "suspend":
+    if await _severity(rt, urls.host_of(key_id)) == "suspend":
         raise Refused(403, "domain is suspended here")
     try:
         signer = await deref.actor_by_key_id(rt, key_id)
@@ -86,13 +108,26 @@ async def receive(rt: Runtime, *, method: str, url: str, headers: Mapping[str, s
             verify_request(method, url, headers, body, signer.public_key_pem or "")
         except (deref.NotFound, SignatureError) as error:
             raise Refused(401, f"signature does not verify: {error}") from None
+    if _signed_in_the_future(headers):
+        raise Refused(401, "signature dated in the future")
     if signer.uri != actor_uri:
         raise Refused(401, "the signer is not the activity's actor")
     activity_id = id_of(activity.get("id"))
     if activity_id is not None and urls.host_of(activity_id) != urls.host_of(actor_uri):
         raise Refused(400, "the activity's id is not on its actor's host")
-    async with rt.db.write() as conn:
-        await jobs_sql.enqueue(conn, "inbox", {"activity": activity, "signer_id": signer.id})
+    await rt.enqueuer.enqueue("inbox", {"activity": activity, "signer_id": signer.id})
+
+
+def _signed_in_the_future(headers: Mapping[str, str]) -> bool:
+    limit = datetime.now(UTC) + FUTURE_SKEW
+    date, created = headers.get("date"), _CREATED.search(headers.get("signature-input", ""))
+    try:
+        if created and datetime.fromtimestamp(int(created.group(1)), UTC) > limit:
+            return True
+        moment = parsedate_to_datetime(date) if date else None
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):
+        return True  # verify_request accepted it, so this cannot happen; refuse if it does
+    return moment is not None and (moment if moment.tzinfo else moment.replace(tzinfo=UTC)) > limit
 
 
 async def process_job(rt: Runtime, payload: dict) -> None:

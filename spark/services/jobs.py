@@ -27,7 +27,10 @@ HANDLERS: dict[str, tuple[Handler, list[timedelta]]] = {
     "inbox": (inbox.process_job, RETRIES),
 }
 POLL_SECONDS = 1.0  # in case a wake-up was missed (another process without Redis, a restart)
-CONCURRENCY = 64  # jobs running at once in one worker: deliveries wait on the network, so they overlap
+# Jobs running at once in one worker, per lane: deliveries mostly wait on other servers, so many overlap;
+# they have their own lane so that dead or slow servers can never starve local work (inbox, fan-out).
+DELIVERY_KINDS = frozenset({"deliver"})
+LANES = ((DELIVERY_KINDS, None, 64), (None, DELIVERY_KINDS, 32))
 FLUSH_SECONDS = 0.05  # finished jobs are deleted together at most this late
 
 
@@ -69,35 +72,41 @@ async def work(rt: Runtime) -> None:
             wake.set()
 
     listener = asyncio.create_task(listen())
-    running: set[asyncio.Task] = set()
+    lanes = [(kinds, other_than, size, set()) for kinds, other_than, size in LANES]
     finished: list[int] = []
     try:
         while True:
             wake.clear()
-            claimed = []
-            if len(running) < CONCURRENCY // 2:
+            hungry = False
+            for kinds, other_than, size, running in lanes:
+                if len(running) >= size // 2:
+                    continue
                 try:
-                    claimed = await jobs_sql.claim(rt.db, CONCURRENCY - len(running))
+                    claimed = await jobs_sql.claim(rt.db, size - len(running), kinds=kinds, other_than=other_than)
                 except Exception:  # noqa: BLE001 - database briefly unavailable: try again shortly
                     logger.exception("claiming jobs failed")
-            for job in claimed:
-                task = asyncio.create_task(run_job(rt, job, finished))
-                running.add(task)
-                task.add_done_callback(running.discard)
+                    claimed = []
+                for job in claimed:
+                    task = asyncio.create_task(run_job(rt, job, finished))
+                    running.add(task)
+                    task.add_done_callback(running.discard)
+                hungry |= bool(claimed) and len(running) < size // 2
             if finished:
                 done, finished[:] = list(finished), []
                 await jobs_sql.done_many(rt.db, done)
-            if claimed and len(running) < CONCURRENCY // 2:
+            if hungry:
                 continue
+            busy = set().union(*(lane[3] for lane in lanes))
             waiters = [asyncio.ensure_future(wake.wait())]
-            if running:
-                waiters.append(asyncio.ensure_future(asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)))
-            timeout = FLUSH_SECONDS if running or finished else POLL_SECONDS
+            if busy:
+                waiters.append(asyncio.ensure_future(asyncio.wait(busy, return_when=asyncio.FIRST_COMPLETED)))
+            timeout = FLUSH_SECONDS if busy or finished else POLL_SECONDS
             await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
     finally:
         listener.cancel()
-        for task in running:
-            task.cancel()
+        for *_, running in lanes:
+            for task in running:
+                task.cancel()
         await subscription.close()

@@ -50,6 +50,10 @@ async def store(rt: Runtime, author, post: RemotePost, *, parent=None, quoted=No
         now = datetime.now(UTC)
         published = min(post.published or now, now)
         status_id = new_id(at_ms=int(published.timestamp() * 1000))
+        # Ids follow the post's own time, so timelines sort by it; many servers publish whole seconds,
+        # so ids made for the same moment can meet: take the next free one.
+        while await conn.scalar(select(t.statuses.c.id).where(t.statuses.c.id == status_id)) is not None:
+            status_id = new_id(at_ms=int(published.timestamp() * 1000))
         poll_id = await _poll(conn, author.id, status_id, post)
         await conn.execute(t.statuses.insert().values(
             id=status_id, account_id=author.id, local=False, uri=post.uri, url=post.url,
