@@ -12,6 +12,8 @@ from spark.config import load_settings
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help="Spark microblogging server")
 users_cli = typer.Typer(no_args_is_help=True, help="Manage local users")
 cli.add_typer(users_cli, name="users")
+domains_cli = typer.Typer(no_args_is_help=True, help="Other servers: blocks and delivery health")
+cli.add_typer(domains_cli, name="domains")
 
 
 @cli.command()
@@ -98,6 +100,52 @@ def token(name: str, scopes: str = typer.Option("read write follow push", "--sco
     except SparkError as exc:
         typer.echo(f"error: {exc.message} ({name})", err=True)
         raise typer.Exit(1) from None
+
+
+def _with_runtime(action):
+    from spark.domain.errors import SparkError
+    from spark.runtime import Runtime
+
+    async def run():
+        rt = Runtime.from_settings(load_settings())
+        try:
+            return await action(rt)
+        finally:
+            await rt.close()
+
+    try:
+        return asyncio.run(run())
+    except SparkError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+
+
+@domains_cli.command("block")
+def domains_block(domain: str, severity: str = typer.Option("suspend", help="suspend | silence")) -> None:
+    """Block a server: suspend (nothing in or out) or silence (its accounts limited)."""
+    from spark.services import domains
+
+    affected = _with_runtime(lambda rt: domains.set_severity(rt, domain, severity))
+    typer.echo(f"{domain}: {severity} ({affected} known accounts)")
+
+
+@domains_cli.command("unblock")
+def domains_unblock(domain: str) -> None:
+    """Lift a block."""
+    from spark.services import domains
+
+    _with_runtime(lambda rt: domains.set_severity(rt, domain, "none"))
+    typer.echo(f"{domain}: unblocked")
+
+
+@domains_cli.command("list")
+def domains_list() -> None:
+    """Blocked domains and domains that fail deliveries."""
+    from spark.services import domains
+
+    for row in _with_runtime(domains.listing):
+        since = f", unavailable since {row.unavailable_since:%Y-%m-%d %H:%M}" if row.unavailable_since else ""
+        typer.echo(f"{row.domain}  {row.severity}  failures={row.failures}{since}")
 
 
 def _redacted(url: str) -> str:

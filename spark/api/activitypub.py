@@ -5,13 +5,15 @@ when asked for it (`wants_activity_json`); `/users/...` ids send browsers to tho
 
 from __future__ import annotations
 
+import functools
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from spark.api.auth import runtime
 from spark.api.responses import JSONResponse, error_response
-from spark.federation import documents, inbox, urls
+from spark.federation import authorized_fetch, documents, inbox, urls
 from spark.services import published
 
 AP_TYPE = "application/activity+json"
@@ -47,6 +49,10 @@ async def actor_response(request: Request, username: str) -> Response:
 
 async def note_response(request: Request, username: str, status_id: int, *, activity: bool = False) -> Response:
     rt = runtime(request)
+    try:
+        await authorized_fetch.check(rt, url=url_as_sent(request), headers=request.headers)
+    except inbox.Refused as refused:
+        return error_response(refused.status, str(refused))
     account = await published.local_account(rt, username)
     view = await published.public_post(rt, account.id, status_id) if account else None
     if view is None:
@@ -59,6 +65,31 @@ async def note_response(request: Request, username: str, status_id: int, *, acti
     note = documents.note_document(rt, view, parent_uri=await published.reference_uri(rt, view.row.in_reply_to_id),
                                    quote_uri=await published.reference_uri(rt, view.row.quote_of_id))
     return _ap(documents.create(rt, view, note) | {"@context": note["@context"]} if activity else note)
+
+
+def url_as_sent(request: Request) -> str:
+    """The URL as the sender addressed it: our public scheme, the Host it sent, the raw path and query
+    (Starlette's request.url decodes %-escapes, which a signature covers as sent)."""
+    rt = runtime(request)
+    url = f"{rt.settings.scheme}://{request.headers.get('host', rt.settings.domain)}"
+    url += request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
+    if request.scope.get("query_string"):
+        url += "?" + request.scope["query_string"].decode("latin-1")
+    return url
+
+
+def signed_fetch(handler):
+    """Serve `handler` only to signed fetches when authorized fetch is on."""
+
+    @functools.wraps(handler)
+    async def guarded(request: Request) -> Response:
+        try:
+            await authorized_fetch.check(runtime(request), url=url_as_sent(request), headers=request.headers)
+        except inbox.Refused as refused:
+            return error_response(refused.status, str(refused))
+        return await handler(request)
+
+    return guarded
 
 
 def _browser_or(request: Request, page: str):
@@ -92,6 +123,7 @@ def _collection(collection_id: str, total: int, first: dict | str | None, *, ord
     return out
 
 
+@signed_fetch
 async def outbox(request: Request) -> Response:
     rt = runtime(request)
     username = request.path_params["username"]
@@ -128,10 +160,12 @@ async def outbox(request: Request) -> Response:
     return _ap(page)
 
 
+@signed_fetch
 async def followers(request: Request) -> Response:
     return await _relations(request, "followers")
 
 
+@signed_fetch
 async def following(request: Request) -> Response:
     return await _relations(request, "following")
 
@@ -159,6 +193,7 @@ async def _relations(request: Request, which: str) -> Response:
     return _ap(out)
 
 
+@signed_fetch
 async def featured(request: Request) -> Response:
     rt = runtime(request)
     username = request.path_params["username"]
@@ -185,13 +220,8 @@ async def receive(request: Request) -> Response:
         if len(body) > inbox.MAX_BODY:
             return error_response(413, "activity too large")
     # The URL as the sender addressed it: our public scheme, the Host it sent, the path and query.
-    # (raw_path: Starlette's request.url decodes %-escapes, which the signature covers as sent.)
-    url = f"{rt.settings.scheme}://{request.headers.get('host', rt.settings.domain)}"
-    url += request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
-    if request.scope.get("query_string"):
-        url += "?" + request.scope["query_string"].decode("latin-1")
     try:
-        await inbox.receive(rt, method="POST", url=url, headers=request.headers, body=bytes(body))
+        await inbox.receive(rt, method="POST", url=url_as_sent(request), headers=request.headers, body=bytes(body))
     except inbox.Refused as refused:
         return error_response(refused.status, str(refused))
     return Response(status_code=202)

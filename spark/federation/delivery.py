@@ -16,7 +16,9 @@ from sqlalchemy import func, select, update
 from spark.adapters import jobs_sql
 from spark.adapters.db import schema as t
 from spark.adapters.db.functions import insert_ignore
+from spark.adapters.http import FetchError
 from spark.federation import keys, urls
+from spark.federation.convert import encode
 from spark.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -75,23 +77,58 @@ async def _signing_key(rt: Runtime, actor_id: int):
     return await keys.signing_key(rt, actor_id, _usernames[actor_id])
 
 
-async def deliver_job(rt: Runtime, payload: dict) -> None:
-    from spark.adapters.http import FetchError
-    from spark.federation.convert import encode
+class Breaker:
+    """Per-host circuit breaker (in this process): after BREAK_AFTER failures in a row a host gets one
+    probe delivery every PROBE_SECONDS and the others wait for their next retry without a connection,
+    so a dead server costs at most one request in flight instead of a worker lane full of timeouts."""
 
+    BREAK_AFTER = 5
+    PROBE_SECONDS = 30.0
+
+    def __init__(self):
+        self._failures: dict[str, int] = {}
+        self._probe_at: dict[str, float] = {}
+
+    def admit(self, host: str) -> bool:
+        if self._failures.get(host, 0) < self.BREAK_AFTER:
+            return True
+        now = time.monotonic()
+        if now < self._probe_at.get(host, 0):
+            return False
+        self._probe_at[host] = now + self.PROBE_SECONDS  # this one is the probe; the rest wait
+        return True
+
+    def record(self, host: str, ok: bool) -> None:
+        if ok:
+            self._failures.pop(host, None)
+            self._probe_at.pop(host, None)
+        else:
+            self._failures[host] = self._failures.get(host, 0) + 1
+
+
+breaker = Breaker()
+
+
+async def deliver_job(rt: Runtime, payload: dict) -> None:
     inbox = payload["inbox"]
+    host = urls.host_of(inbox)
+    if not breaker.admit(host):
+        raise TryLater(f"{host} is failing; waiting for its next probe")
     key = await _signing_key(rt, payload["actor_id"])
     try:
         status = await rt.http.post_json(inbox, encode(payload["activity"]), key=key)
     except FetchError as error:
+        breaker.record(host, ok=False)
         await _record(rt, inbox, ok=False)
         raise TryLater(f"{inbox}: {error}") from None
+    if status in (408, 429) or status >= 500:
+        breaker.record(host, ok=False)
+        await _record(rt, inbox, ok=False)
+        raise TryLater(f"{inbox} answered {status}")
+    breaker.record(host, ok=True)
     if 200 <= status < 300:
         await _record(rt, inbox, ok=True)
         return
-    if status in (408, 429) or status >= 500:
-        await _record(rt, inbox, ok=False)
-        raise TryLater(f"{inbox} answered {status}")
     raise GiveUp(f"{inbox} answered {status}")
 
 

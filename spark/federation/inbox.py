@@ -70,7 +70,7 @@ _severities: dict[str, tuple[str | None, float]] = {}  # host -> (severity, unti
 SEVERITY_TTL = 10.0  # seconds a domain block may take to reach the inbox of every process
 
 
-async def _severity(rt: Runtime, host: str) -> str | None:
+async def domain_severity(rt: Runtime, host: str) -> str | None:
     known = _severities.get(host)
     if known is not None and known[1] > time.monotonic():
         return known[0]
@@ -92,7 +92,7 @@ async def receive(rt: Runtime, *, method: str, url: str, headers: Mapping[str, s
     actor_uri = id_of(activity.get("actor"))
     if urls.is_local(rt, key_id) or urls.is_local(rt, actor_uri):
         raise Refused(401, "signed with a key of this server")
-    if await _severity(rt, urls.host_of(key_id)) == "suspend":
+    if await domain_severity(rt, urls.host_of(key_id)) == "suspend":
         raise Refused(403, "domain is suspended here")
     try:
         signer = await deref.actor_by_key_id(rt, key_id)
