@@ -31,7 +31,7 @@ from spark.api.mastodon import (
     timelines,
 )
 from spark.api.responses import http_error_handler, json_response, server_error_handler, spark_error_handler
-from spark.api.web import authorize, landing
+from spark.api.web import authorize, site
 from spark.config import Settings, load_settings
 from spark.domain.errors import SparkError
 from spark.runtime import Runtime
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await runtime.close()
 
     routes = [Route("/health", health), *wellknown.routes, *activitypub.routes, *streaming.routes, *oauth.routes,
-              *authorize.routes, *landing.routes]
+              *authorize.routes, *site.routes]
     for module in API_MODULES:
         routes.extend(module.routes)
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))

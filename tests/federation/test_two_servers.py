@@ -7,6 +7,7 @@ import time
 
 import pytest
 import requests
+from mastodon import MastodonNotFoundError
 
 from tests.harness import backends, running_server
 
@@ -91,7 +92,7 @@ def test_follow_post_reply_like_repost_edit_and_delete_reach_the_other_server(pa
 
     alice.status_delete(post["id"])
     wait_for(lambda: all(s["uri"] != post["uri"] for s in bob.timeline_home()))
-    with pytest.raises(Exception):
+    with pytest.raises(MastodonNotFoundError):
         bob.status(copy["id"])
 
 
@@ -163,6 +164,13 @@ def test_actor_documents_webfinger_and_nodeinfo(pair):
     outbox = requests.get(doc["outbox"] + "?page=true", headers={"Accept": "application/activity+json"},
                           timeout=10).json()
     assert outbox["orderedItems"][0]["object"]["id"] == post["uri"]
+    # The same URLs people share give JSON-LD to ActivityPub clients and HTML to browsers.
+    ld = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+    assert requests.get(f"{a.url}/@{name}", headers={"Accept": ld}, timeout=10).json()["id"] == doc["id"]
+    assert requests.get(post["url"], headers={"Accept": "application/activity+json"},
+                        timeout=10).json()["id"] == post["uri"]
+    page = requests.get(post["url"], headers={"Accept": "text/html"}, timeout=10)
+    assert page.headers["content-type"].startswith("text/html") and "An object with its own document" in page.text
     private = alice.status_post("Only followers", visibility="private")
     assert requests.get(private["uri"], headers={"Accept": "application/activity+json"},
                         timeout=10).status_code == 404
