@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from spark.adapters import jobs_sql
-from spark.federation import delivery, inbox
+from spark.federation import backfill, delivery, inbox
 from spark.runtime import Runtime
 from spark.services.posting import fan_out_job
 
@@ -25,6 +25,7 @@ HANDLERS: dict[str, tuple[Handler, list[timedelta]]] = {
     "federate": (delivery.federate_job, RETRIES),
     "deliver": (delivery.deliver_job, DELIVERY_RETRIES),
     "inbox": (inbox.process_job, RETRIES),
+    "backfill": (backfill.backfill_job, RETRIES[:2]),
 }
 POLL_SECONDS = 1.0  # in case a wake-up was missed (another process without Redis, a restart)
 # Jobs running at once in one worker, per lane: deliveries mostly wait on other servers, so many overlap;

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, or_, select, update
 
+from spark.adapters import jobs_sql
 from spark.adapters.db import schema as t
 from spark.domain.ids import new_id
 from spark.domain.remote import RemoteActor
@@ -42,6 +43,8 @@ async def upsert(conn, actor: RemoteActor):
         await conn.execute(t.accounts.insert().values(
             id=account_id, username=actor.username, domain=actor.domain, uri=actor.uri,
             created_at=actor.created_at or now, updated_at=now, **_values(actor)))
+        # Its recent public posts, so that its profile here is not empty (federation/backfill.py).
+        await jobs_sql.enqueue(conn, "backfill", {"account_id": account_id})
     else:
         account_id = row.id
         await conn.execute(update(t.accounts).where(t.accounts.c.id == row.id).values(

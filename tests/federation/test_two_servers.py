@@ -188,3 +188,15 @@ def test_a_server_that_was_down_gets_the_delivery_when_it_is_back(pair):
         b.start()
     # The first attempt failed; the retry (15 s later on Mastodon's schedule) gets through.
     wait_for(lambda: any(s["uri"] == post["uri"] for s in jack.timeline_home()), timeout=60, interval=1)
+
+
+def test_a_newly_met_remote_profile_shows_its_recent_public_posts(pair):
+    a, b = pair
+    kim, lee = a.new_user(), b.new_user()
+    older = [kim.status_post(f"Before anyone on B knew me, post {n}") for n in range(3)]
+    kim.status_post("Followers only, never backfilled", visibility="private")
+    kim_on_b = resolve(lee, handle(a, kim))
+    shown = wait_for(lambda: [s["uri"] for s in lee.account_statuses(kim_on_b["id"])
+                              if s["uri"] in {p["uri"] for p in older}])
+    assert sorted(shown) == sorted(p["uri"] for p in older)
+    assert all("Followers only" not in s["content"] for s in lee.account_statuses(kim_on_b["id"]))

@@ -8,8 +8,10 @@ from spark.federation.handlers import (
     block,
     create,
     delete,
+    featured,
     follow,
     like,
+    move,
     reject,
     undo,
     update,
@@ -27,4 +29,7 @@ DISPATCH = {
     "EmojiReact": like.handle,
     "Announce": announce.handle,
     "Block": block.handle,
+    "Add": featured.add,
+    "Remove": featured.remove,
+    "Move": move.handle,
 }
