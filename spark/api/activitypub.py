@@ -14,7 +14,8 @@ from starlette.routing import Route
 from spark.api.auth import runtime
 from spark.api.responses import JSONResponse, error_response
 from spark.federation import authorized_fetch, documents, inbox, urls
-from spark.services import published
+from spark.federation.outbox import quote_stamp_uri
+from spark.services import published, quotes
 
 AP_TYPE = "application/activity+json"
 LD_TYPE = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
@@ -109,6 +110,23 @@ async def status(request: Request) -> Response:
 async def status_activity(request: Request) -> Response:
     return await note_response(request, request.path_params["username"], request.path_params["status_id"],
                                activity=True)
+
+
+async def quote_authorization(request: Request) -> Response:
+    """The QuoteAuthorization stamp of an accepted remote quote (FEP-044f): third parties check it here."""
+    rt = runtime(request)
+    username = request.path_params["username"]
+    found = await quotes.authorization(rt, username, request.path_params["status_id"], request.path_params["quote_id"])
+    if found is None:
+        return _not_found()
+    author, quoted, quote = found
+    return _ap({"@context": [*documents.CONTEXT, {"QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization",
+                                                  "gts": "https://gotosocial.org/ns#",
+                                                  "interactingObject": {"@id": "gts:interactingObject", "@type": "@id"},
+                                                  "interactionTarget": {"@id": "gts:interactionTarget", "@type": "@id"}}],
+                "id": quote_stamp_uri(rt, author, quoted.id, quote.id),
+                "type": "QuoteAuthorization", "attributedTo": urls.actor(rt, author.username),
+                "interactingObject": quote.uri, "interactionTarget": urls.status(rt, author.username, quoted.id)})
 
 
 async def instance_actor(request: Request) -> Response:
@@ -239,4 +257,5 @@ routes = [
     Route("/users/{username}/collections/featured", featured),
     Route("/users/{username}/statuses/{status_id:int}", status),
     Route("/users/{username}/statuses/{status_id:int}/activity", status_activity),
+    Route("/users/{username}/statuses/{status_id:int}/quotes/{quote_id:int}", quote_authorization),
 ]

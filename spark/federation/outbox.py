@@ -5,6 +5,7 @@ it undoes (Threads refuses Undos that only name it)."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -201,3 +202,20 @@ async def voted(rt: Runtime, conn, account, poll, status_row, author, choices: l
                 "inReplyTo": status_row.uri, "to": [author.uri]}
         await _queue(conn, account.id, documents.activity("Create", vote_id + "/activity", actor, note,
                                                           to=[author.uri]), account_ids=[author.id])
+
+
+def quote_stamp_uri(rt: Runtime, author, status_id: int, quote_id: int) -> str:
+    return urls.status(rt, author.username, status_id) + f"/quotes/{quote_id}"
+
+
+async def quote_answered(rt: Runtime, conn, author, quoter, request: dict[str, Any], *, stamp: str | None) -> None:
+    """FEP-044f: Accept a QuoteRequest with its QuoteAuthorization stamp as `result`, or Reject it."""
+    actor = urls.actor(rt, author.username)
+    request = {k: v for k, v in request.items() if k != "@context"}
+    kind = "Accept" if stamp else "Reject"
+    digest = hashlib.sha256(str(request.get("id")).encode()).hexdigest()[:16]
+    answer = documents.activity(kind, f"{actor}#{kind.lower()}s/quotes/{digest}",
+                                actor, request, to=[quoter.uri])
+    if stamp:
+        answer["result"] = stamp
+    await _queue(conn, author.id, answer, account_ids=[quoter.id])

@@ -52,3 +52,48 @@ async def set_policy(rt: Runtime, author_id: int, status_id: int | None, policy:
             raise NotFound()
         await conn.execute(update(t.statuses).where(t.statuses.c.id == row.id).values(quote_approval_policy=policy))
     return row.id
+
+
+async def answer_remote_request(rt: Runtime, *, target_id: int, quoter_id: int, quote_id: int | None,
+                                request: dict) -> bool:
+    """A remote account's request to quote a local post (FEP-044f): approved when the post's policy
+    allows this quoter and the quote post is theirs; the quote is then shown as accepted. Returns
+    whether it was approved."""
+    from spark.domain.posts import quote_allowed
+    from spark.domain.visibility import Visibility
+    from spark.federation import outbox
+    from spark.services.follows import is_following
+
+    async with rt.db.write() as conn:
+        target = (await conn.execute(select(t.statuses).where(t.statuses.c.id == target_id))).first()
+        accounts = {r.id: r for r in (await conn.execute(select(t.accounts).where(
+            t.accounts.c.id.in_([quoter_id, target.account_id])))).all()}
+        author, quoter = accounts[target.account_id], accounts[quoter_id]
+        allowed = quote_id is not None and target.visibility <= Visibility.UNLISTED and quote_allowed(
+            target.quote_approval_policy, quoter_id=quoter_id, author_id=author.id,
+            quoter_follows_author=await is_following(conn, quoter_id, author.id))
+        stamp = None
+        if allowed:
+            quote = (await conn.execute(select(t.statuses).where(t.statuses.c.id == quote_id))).first()
+            if quote.quote_of_id is None:
+                await conn.execute(update(t.statuses).where(t.statuses.c.id == target.id).values(
+                    quotes_count=t.statuses.c.quotes_count + 1))
+            await conn.execute(update(t.statuses).where(t.statuses.c.id == quote_id).values(
+                quote_of_id=target.id, quote_state="accepted"))
+            stamp = outbox.quote_stamp_uri(rt, author, target.id, quote_id)
+        await outbox.quote_answered(rt, conn, author, quoter, request, stamp=stamp)
+        return allowed
+
+
+async def authorization(rt: Runtime, username: str, status_id: int, quote_id: int):
+    """(author row, quoted row, quote row) of an accepted quote of a local post, or None."""
+    async with rt.db.read() as conn:
+        rows = {r.id: r for r in (await conn.execute(select(t.statuses).where(
+            t.statuses.c.id.in_([status_id, quote_id])))).all()}
+        quoted, quote = rows.get(status_id), rows.get(quote_id)
+        if quoted is None or quote is None or quote.quote_of_id != quoted.id or quote.quote_state != "accepted":
+            return None
+        author = (await conn.execute(select(t.accounts).where(t.accounts.c.id == quoted.account_id))).first()
+    if author is None or author.domain or author.username.lower() != username.lower():
+        return None
+    return author, quoted, quote

@@ -12,6 +12,7 @@ from spark.federation.handlers import (
     follow,
     like,
     move,
+    quote_request,
     reject,
     undo,
     update,
@@ -32,4 +33,5 @@ DISPATCH = {
     "Add": featured.add,
     "Remove": featured.remove,
     "Move": move.handle,
+    "QuoteRequest": quote_request.handle,
 }
