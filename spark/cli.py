@@ -148,6 +148,18 @@ def domains_list() -> None:
         typer.echo(f"{row.domain}  {row.severity}  failures={row.failures}{since}")
 
 
+@cli.command("reports")
+def reports_list() -> None:
+    """Open reports to moderators (from local users and from other servers)."""
+    from spark.services import reports
+
+    for row in _with_runtime(reports.open_reports):
+        reporter = row.reporter_username + (f"@{row.reporter_domain}" if row.reporter_domain else "")
+        target = row.target_username + (f"@{row.target_domain}" if row.target_domain else "")
+        typer.echo(f"{row.id}  {row.created_at:%Y-%m-%d %H:%M}  {reporter} -> {target}  [{row.category}] "
+                   f"posts={len(row.status_ids)}  {row.comment[:80]!r}")
+
+
 def _redacted(url: str) -> str:
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)

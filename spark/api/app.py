@@ -25,6 +25,7 @@ from spark.api.mastodon import (
     notifications,
     profile,
     relationships,
+    reports,
     scheduled_statuses,
     search,
     statuses,
@@ -41,7 +42,7 @@ from spark.services.scheduler import run_periodically
 STATIC = Path(__file__).parent / "web" / "static"
 # Specific paths (/api/v1/accounts/relationships) come before /api/v1/accounts/{id}.
 API_MODULES = [instance, apps, media, profile, relationships, timelines, accounts, statuses, interactions,
-               notifications, scheduled_statuses, search, lists, filters, conversations]
+               notifications, scheduled_statuses, search, lists, filters, conversations, reports]
 
 
 async def health(_request):

@@ -219,3 +219,12 @@ async def quote_answered(rt: Runtime, conn, author, quoter, request: dict[str, A
     if stamp:
         answer["result"] = stamp
     await _queue(conn, author.id, answer, account_ids=[quoter.id])
+
+
+async def flagged(rt: Runtime, conn, report_id: int, target, statuses: list, comment: str) -> None:
+    """Forward a report to the reported account's server: a Flag from the instance actor (so the
+    reporter stays anonymous there), naming the account and the reported posts."""
+    actor = urls.instance_actor(rt)
+    flag = documents.activity("Flag", f"{actor}#reports/{report_id}", actor,
+                              [target.uri, *[s.uri for s in statuses if s.uri]], content=comment)
+    await _queue(conn, urls.INSTANCE_ACTOR_ID, flag, account_ids=[target.id])

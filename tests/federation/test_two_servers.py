@@ -200,3 +200,18 @@ def test_a_newly_met_remote_profile_shows_its_recent_public_posts(pair):
                               if s["uri"] in {p["uri"] for p in older}])
     assert sorted(shown) == sorted(p["uri"] for p in older)
     assert all("Followers only" not in s["content"] for s in lee.account_statuses(kim_on_b["id"]))
+
+
+def test_a_report_forwarded_to_the_reported_accounts_server(pair):
+    a, b = pair
+    mal, nia = a.new_user(), b.new_user()
+    post = mal.status_post("Something to report")
+    mal_on_b = resolve(nia, handle(a, mal))
+    copy = find_on(nia, post["uri"])
+    report = nia.report(mal_on_b["id"], status_ids=[copy["id"]], comment="spam from A", forward=True,
+                        category="spam")
+    assert report["forwarded"] is True and report["target_account"]["id"] == mal_on_b["id"]
+    assert "spam from A" in b.spark("reports")
+    listed = wait_for(lambda: [line for line in a.spark("reports").splitlines() if "spam from A" in line])
+    assert f"-> {mal.me()['username']}" in listed[0] and "posts=1" in listed[0]
+    assert nia.me()["username"] not in listed[0]  # forwarded by the server, not by the reporter

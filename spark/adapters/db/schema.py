@@ -535,3 +535,19 @@ federation_domains = Table(
     Column("unavailable_since", DateTime(timezone=True)),
     Column("severity", String(16), nullable=False, server_default="none"),  # none | silence | suspend
 )
+
+# Reports to this server's moderators, from local users (POST /api/v1/reports) or other servers (Flag).
+reports = Table(
+    "reports",
+    metadata,
+    _id(),
+    _ref("account_id"),  # who reported: a local account, or the remote actor that sent the Flag
+    _ref("target_account_id", index=True),
+    Column("status_ids", JSON, nullable=False, default=list),
+    Column("comment", Text, nullable=False, server_default=""),
+    Column("category", String(16), nullable=False, server_default="other"),
+    Column("forwarded", Boolean, nullable=False, server_default="0"),
+    Column("uri", String(2048)),  # the Flag's id, for reports from other servers
+    Column("action_taken_at", DateTime(timezone=True)),
+    _created(),
+)

@@ -9,6 +9,7 @@ from spark.federation.handlers import (
     create,
     delete,
     featured,
+    flag,
     follow,
     like,
     move,
@@ -34,4 +35,5 @@ DISPATCH = {
     "Remove": featured.remove,
     "Move": move.handle,
     "QuoteRequest": quote_request.handle,
+    "Flag": flag.handle,
 }

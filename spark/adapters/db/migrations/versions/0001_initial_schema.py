@@ -383,6 +383,22 @@ def upgrade() -> None:
         batch_op.create_index('ix_polls_due', ['ended_notified', 'expires_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_polls_status_id'), ['status_id'], unique=False)
 
+    op.create_table('reports',
+    sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('target_account_id', sa.BigInteger(), nullable=False),
+    sa.Column('status_ids', sa.JSON(), nullable=False),
+    sa.Column('comment', sa.Text(), server_default='', nullable=False),
+    sa.Column('category', sa.String(length=16), server_default='other', nullable=False),
+    sa.Column('forwarded', sa.Boolean(), server_default='0', nullable=False),
+    sa.Column('uri', sa.String(length=2048), nullable=True),
+    sa.Column('action_taken_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reports'))
+    )
+    with op.batch_alter_table('reports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reports_target_account_id'), ['target_account_id'], unique=False)
+
     op.create_table('scheduled_statuses',
     sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('account_id', sa.BigInteger(), nullable=False),
@@ -534,6 +550,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_scheduled_statuses_account_id'))
 
     op.drop_table('scheduled_statuses')
+    with op.batch_alter_table('reports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reports_target_account_id'))
+
+    op.drop_table('reports')
     with op.batch_alter_table('polls', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_polls_status_id'))
         batch_op.drop_index('ix_polls_due')
