@@ -196,9 +196,8 @@ def test_a_newly_met_remote_profile_shows_its_recent_public_posts(pair):
     older = [kim.status_post(f"Before anyone on B knew me, post {n}") for n in range(3)]
     kim.status_post("Followers only, never backfilled", visibility="private")
     kim_on_b = resolve(lee, handle(a, kim))
-    shown = wait_for(lambda: [s["uri"] for s in lee.account_statuses(kim_on_b["id"])
-                              if s["uri"] in {p["uri"] for p in older}])
-    assert sorted(shown) == sorted(p["uri"] for p in older)
+    wanted = sorted(p["uri"] for p in older)
+    wait_for(lambda: sorted(s["uri"] for s in lee.account_statuses(kim_on_b["id"]) if s["uri"] in wanted) == wanted)
     assert all("Followers only" not in s["content"] for s in lee.account_statuses(kim_on_b["id"]))
 
 
