@@ -182,12 +182,16 @@ def _quote_uri(doc: dict) -> str | None:
 def as_to_post(doc: dict, *, followers_url: str | None = None) -> RemotePost:
     """A remote Note (or Question, Article, Page, Video…) as plain values; ValueError if unusable."""
     uri = id_of(doc.get("id"))
-    author = id_of(doc.get("attributedTo")) or id_of(doc.get("actor"))
+    author = _author_of(doc.get("attributedTo")) or id_of(doc.get("actor"))
     kinds = types_of(doc)
     if uri is None or author is None or not kinds & POST_TYPES:
         raise ValueError("not a post (id, attributedTo and an object type are required)")
     language, mapped = _language_map(doc.get("contentMap"))
-    content = html.sanitize(text_of(doc.get("content")) or mapped)
+    content = text_of(doc.get("content")) or mapped
+    if text_of(doc.get("mediaType"), 100).lower().startswith("text/markdown"):
+        # PeerTube sends its descriptions as Markdown (mediaType text/markdown): text, never markup to inject.
+        content = "<p>" + "<br>".join(_escape(line) for line in content.replace("\r\n", "\n").split("\n")) + "</p>"
+    content = html.sanitize(content)
     if kinds & {"Article", "Page", "Video", "Image", "Audio", "Event"}:
         # Mastodon shows long-form objects as their title and a link to the original.
         title = html.plain(text_of(doc.get("name"), 500))
@@ -208,8 +212,11 @@ def as_to_post(doc: dict, *, followers_url: str | None = None) -> RemotePost:
     name = doc.get("name")
     vote_for = id_of(doc.get("inReplyTo")) if isinstance(name, str) and not content and "Note" in kinds else None
     spoiler = html.plain(text_of(doc.get("summary"), 5000)) if "Note" in kinds or "Question" in kinds else ""
+    # A `url` on another host than the id is not the post's page (an import, a relay): link to the id.
+    url = id_of(doc.get("url"))
+    url = url if url and host_of(url) == host_of(uri) else uri
     return RemotePost(
-        uri=uri, author_uri=author, content=content, url=id_of(doc.get("url")) or uri, spoiler_text=spoiler,
+        uri=uri, author_uri=author, content=content, url=url, spoiler_text=spoiler,
         sensitive=doc.get("sensitive") is True or bool(spoiler),
         visibility=visibility_from_addressing(to, cc, followers_url, mentions),
         language=(text_of(doc.get("language"), 16) or language),
@@ -218,6 +225,15 @@ def as_to_post(doc: dict, *, followers_url: str | None = None) -> RemotePost:
         mention_uris=mentions, tags=tags[:50],
         media=[m for m in (_media(a) for a in listed(doc.get("attachment"))[:16]) if m],
         poll=_poll(doc) if "Question" in kinds else None, poll_vote_for=vote_for and (name[:200] and vote_for))
+
+
+def _author_of(value: Any) -> str | None:
+    """attributedTo may list several (PeerTube: the Person and its channel, a Group): the actor that is a
+    person (or service) is the author, else the first one."""
+    for item in listed(value):
+        if isinstance(item, dict) and types_of(item) & {"Person", "Service", "Application"}:
+            return id_of(item)
+    return id_of(value)
 
 
 def _escape(text: str) -> str:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from spark.adapters.db import schema as t
 from spark.adapters.http import FetchError
@@ -27,17 +28,28 @@ class NotFound(Exception):
     """The remote thing does not exist, cannot be fetched, or is not what it claims to be."""
 
 
-async def fetch(rt: Runtime, uri: str) -> dict:
-    """A remote document, signed-fetched; its id must be on the host it came from."""
+async def _get(rt: Runtime, uri: str) -> dict:
     if urls.is_local(rt, uri):
         raise NotFound(f"{uri} is local")
     try:
-        doc = await rt.http.get_json(uri, key=await keys.instance_signing_key(rt))
+        return await rt.http.get_json(uri, key=await keys.instance_signing_key(rt), activitypub=True)
     except FetchError as error:
         raise NotFound(f"{uri}: {error}") from None
+
+
+async def fetch(rt: Runtime, uri: str) -> dict:
+    """A remote document, signed-fetched; it is believed only as served at its own id."""
+    doc = await _get(rt, uri)
     found = id_of(doc.get("id"))
     if found is None or urls.host_of(found) != urls.host_of(uri):
         raise NotFound(f"{uri}: the document's id is not on the host it was fetched from")
+    if found != uri:
+        # Fetched by another URL (a post's web page, a same-host redirect): what it says is believed only as
+        # served at its own id, or anything on the host that echoes JSON could speak for any object there.
+        # Mastodon does the same (FetchResourceService); Akkoma's spoofed-object fixtures test it.
+        doc = await _get(rt, found)
+        if id_of(doc.get("id")) != found:
+            raise NotFound(f"{uri}: the document at its own id {found} is another one")
     return doc
 
 
@@ -66,8 +78,17 @@ async def actor(rt: Runtime, uri: str, *, refresh: bool = False):
         raise NotFound(str(error)) from None
     if remote.uri != uri:
         raise NotFound(f"{uri}: fetched actor has another id")
-    async with rt.db.write() as conn:
-        return await remote_accounts.upsert(conn, remote)
+    try:
+        async with rt.db.write() as conn:
+            return await remote_accounts.upsert(conn, remote)
+    except IntegrityError:
+        # First contact often comes as a burst of parallel deliveries: another request stored this actor
+        # a moment ago (PostgreSQL answered the second insert with a unique violation, and the inbox a 500).
+        async with rt.db.read() as conn:
+            row = await remote_accounts.by_uri(conn, uri)
+        if row is None:
+            raise NotFound(f"{uri}: could not be stored") from None
+        return row
 
 
 async def actor_by_key_id(rt: Runtime, key_id: str, *, refresh: bool = False):
@@ -134,8 +155,12 @@ async def resolve_acct(rt: Runtime, acct: str):
         return row
     uri = await webfinger(rt, acct)
     row = await actor(rt, uri)
-    if (row.username.lower(), row.domain) != (user.lower(), domain.lower()) and \
-            await webfinger(rt, f"{row.username}@{row.domain}") != uri:
+    if row.username.lower() == user.lower():
+        # The handle's domain named this actor and the actor has that name: enough, even when the actor
+        # lives on another host (Threads: acct:x@threads.net is https://www.threads.net/ap/users/x/; Misskey
+        # 2024.11 briefly refused that and broke Threads interop). The account is known by its own host.
+        return row
+    if await webfinger(rt, f"{row.username}@{row.domain}") != uri:
         raise NotFound(f"{acct}: the actor does not claim this handle")
     return row
 

@@ -3,6 +3,7 @@ following reply chains to a bounded depth."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from spark.services import remote_posts
 
 logger = logging.getLogger(__name__)
 MAX_DEPTH = 3  # parents fetched above a post (a longer thread fills in as people open it)
+MAX_MENTION_FETCHES = 5  # unknown accounts a post mentions that are fetched when it is stored
 
 
 async def known(rt: Runtime, uri: str):
@@ -40,10 +42,15 @@ async def post(rt: Runtime, uri: str, *, depth: int = 0):
     except (deref.NotFound, ValueError) as error:
         logger.info("cannot resolve post %s: %s", uri, error)
         return None
-    if remote.uri != uri or urls.host_of(remote.author_uri) != urls.host_of(uri) or author.uri != remote.author_uri:
+    # deref.fetch checked that the document is the one served at its own id, on the host asked; `uri` may
+    # have been another name for it (its web page), so it is stored and found by that id.
+    if urls.host_of(remote.uri) != urls.host_of(uri) or urls.host_of(remote.author_uri) != urls.host_of(uri) \
+            or author.uri != remote.author_uri:
         return None
+    if remote.uri != uri and (row := await known(rt, remote.uri)) is not None:
+        return row
     await store(rt, author, remote, depth=depth)
-    return await known(rt, uri)
+    return await known(rt, remote.uri)
 
 
 def _author_uri(doc: dict) -> str:
@@ -67,12 +74,35 @@ async def mentioned_local_ids(rt: Runtime, mention_uris: list[str]) -> list[int]
 
 async def store(rt: Runtime, author, remote: RemotePost, *, depth: int = 0) -> int:
     """Store a remote post whose origin is already checked, with its parent and quote resolved."""
-    parent = await post(rt, remote.in_reply_to_uri, depth=depth + 1) if remote.in_reply_to_uri else None
-    quoted = await post(rt, remote.quote_uri, depth=MAX_DEPTH) if remote.quote_uri else None
+    parent = await post(rt, remote.in_reply_to_uri, depth=depth + 1) \
+        if remote.in_reply_to_uri and remote.in_reply_to_uri != remote.uri else None
+    # A quoted post is fetched, but not what it quotes or replies to in turn: from MAX_DEPTH on, `post`
+    # only looks things up. (It used to pass MAX_DEPTH itself, so a post quoting itself, corpus file 13,
+    # was fetched again at every level, without end.)
+    quoted = await post(rt, remote.quote_uri, depth=max(depth + 1, MAX_DEPTH)) \
+        if remote.quote_uri and remote.quote_uri != remote.uri else None  # a self-quote is not fetched again
     mentioned = await mentioned_local_ids(rt, remote.mention_uris)
-    async with rt.db.read() as conn:
-        remote_mentioned = list((await conn.execute(select(t.accounts.c.id).where(
-            t.accounts.c.uri.in_(remote.mention_uris[:50]), t.accounts.c.domain != ""))).scalars()) \
-            if remote.mention_uris else []
+    remote_mentioned = await _remote_mentioned_ids(rt, remote.mention_uris)
     return await remote_posts.store(rt, author, remote, parent=parent, quoted=quoted,
                                     mentioned_ids=mentioned + remote_mentioned)
+
+
+async def _remote_mentioned_ids(rt: Runtime, mention_uris: list[str]) -> list[int]:
+    """Remote accounts a post mentions; a few unknown ones are fetched (as Mastodon does), so that the
+    post shows whom it mentions (corpus files 5, 11, 16). Bounded: a post may name thousands."""
+    uris = [u for u in dict.fromkeys(mention_uris[:50]) if not urls.is_local(rt, u)]
+    if not uris:
+        return []
+    async with rt.db.read() as conn:
+        known = dict((await conn.execute(select(t.accounts.c.uri, t.accounts.c.id).where(
+            t.accounts.c.uri.in_(uris), t.accounts.c.domain != ""))).all())
+
+    async def fetch(uri: str) -> None:
+        try:
+            known[uri] = (await deref.actor(rt, uri)).id
+        except deref.NotFound as error:
+            logger.info("mentioned account %s not found: %s", uri, error)
+
+    # concurrently: one slow server costs one timeout, not five
+    await asyncio.gather(*(fetch(u) for u in [u for u in uris if u not in known][:MAX_MENTION_FETCHES]))
+    return [known[u] for u in uris if u in known]

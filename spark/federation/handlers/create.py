@@ -46,6 +46,12 @@ async def handle(rt: Runtime, actor, activity: dict) -> None:
             doc = await deref.fetch(rt, uri)  # referenced by id only: fetched from its origin
         except deref.NotFound:
             return
+    # As Mastodon: an object that names no author is the Create's actor's, and one without addressing is
+    # addressed as its Create is (docs.joinmastodon.org/spec/activitypub; corpus file 9).
+    if doc.get("attributedTo") is None:
+        doc = {**doc, "attributedTo": actor.uri}
+    if doc.get("to") is None and doc.get("cc") is None:
+        doc = {**doc, "to": activity.get("to"), "cc": activity.get("cc")}
     try:
         post = as_to_post(doc, followers_url=actor.followers_url)
     except ValueError as error:

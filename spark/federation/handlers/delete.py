@@ -15,5 +15,8 @@ async def handle(rt: Runtime, actor, activity: dict) -> None:
     if uri == actor.uri:
         await remote_accounts.remove(rt, actor.id)
         return
-    if not await remote_posts.delete_by_uri(rt, actor.id, uri):
-        await bury(rt, uri)  # the Create may still be on its way: it must not show up afterwards
+    await remote_posts.delete_by_uri(rt, actor.id, uri)
+    # Remembered whether or not it was here: the Create may still be on its way, or be re-sent under a new
+    # activity id (a retry, a relay) after the Delete; either way it must not come back (Mastodon keeps a
+    # Tombstone row for the same reason).
+    await bury(rt, uri)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from spark.adapters.db import schema as t
 from spark.domain.errors import SparkError
+from spark.federation import urls
 from spark.federation.convert import id_of, types_of
 from spark.federation.handlers.common import bury, embedded, local_account, local_status_id, object_id
 from spark.runtime import Runtime
@@ -37,6 +38,10 @@ async def handle(rt: Runtime, actor, activity: dict) -> None:
         return
     if undone and id_of(undone.get("actor")) not in (None, actor.uri):
         return  # one cannot undo what someone else did
+    if urls.host_of(undone_id) != urls.host_of(actor.uri):
+        # nor what another server did (or will do): remembering a foreign id here would let anyone
+        # silence someone else's next post, like or follow in advance
+        return
     kinds = types_of(undone) if undone else set()
     target_uri = id_of(undone.get("object")) if undone else None
     await bury(rt, undone_id)  # whatever it was, it must not take effect if it arrives after this
