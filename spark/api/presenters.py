@@ -63,7 +63,7 @@ def _account_fields(rt: Runtime, row) -> dict[str, Any]:
             "bot": bool(row.bot),
             "discoverable": bool(row.discoverable),
             "indexable": bool(row.indexable),
-            "group": False,
+            "group": getattr(row, "actor_type", "Person") == "Group",
             "created_at": iso(datetime(created.year, created.month, created.day, tzinfo=UTC)) if created else None,
             "note": row.note,
             "url": account_url(rt, row),

@@ -37,13 +37,15 @@ async def _federate(rt: Runtime, conn, announce, account_id: int, row) -> None:
         await announce(rt, conn, accounts[account_id], row, accounts[row.account_id])
 
 
-async def favourite(rt: Runtime, account_id: int, status_id: int | None) -> int:
+async def favourite(rt: Runtime, account_id: int, status_id: int | None, *, uri: str | None = None) -> int:
+    """Like a post; `uri` is the id of a remote account's Like activity."""
     async with rt.db.write() as conn:
         row = await _target(conn, status_id, account_id)
         existing = await conn.scalar(select(t.favourites.c.id).where(
             t.favourites.c.account_id == account_id, t.favourites.c.status_id == row.id))
         if existing is None:
-            await conn.execute(t.favourites.insert().values(id=new_id(), account_id=account_id, status_id=row.id))
+            await conn.execute(t.favourites.insert().values(id=new_id(), account_id=account_id, status_id=row.id,
+                                                            uri=uri))
             await conn.execute(update(t.statuses).where(t.statuses.c.id == row.id).values(
                 favourites_count=t.statuses.c.favourites_count + 1))
             await notifications.notify(conn, recipient_id=row.account_id, from_account_id=account_id,
@@ -64,6 +66,13 @@ async def unfavourite(rt: Runtime, account_id: int, status_id: int | None) -> in
                                         type="favourite", status_id=row.id)
             await _federate(rt, conn, outbox.like_undone, account_id, row)
     return row.id
+
+
+async def liked_status_id(rt: Runtime, account_id: int, uri: str) -> int | None:
+    """The post a remote account's Like (by its activity id) was of."""
+    async with rt.db.read() as conn:
+        return await conn.scalar(select(t.favourites.c.status_id).where(
+            t.favourites.c.account_id == account_id, t.favourites.c.uri == uri))
 
 
 async def reblog(rt: Runtime, account_id: int, status_id: int | None, visibility: Visibility, *,

@@ -17,8 +17,6 @@ FIXTURES = Path(__file__).parent / "fixtures"
 GAPS = {
     "mastodon-create-note-emoji-hashtags.json": "remote custom emojis are not stored (API emojis: [])",
     "kroeg-create-inline-actor-tag-not-array.json": "remote custom emojis are not stored (API emojis: [])",
-    "lemmy-group-community.json": "the API presents every account with group: false",
-    "mastodon-undo-like-compact-object.json": "received Like ids are not stored, so Undo by id finds nothing",
 }
 
 

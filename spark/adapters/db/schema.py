@@ -288,6 +288,7 @@ favourites = Table(
     _id(),
     _ref("account_id"),
     _ref("status_id", index=True),
+    Column("uri", String(2048)),  # a remote account's Like id, so an Undo naming only it finds it
     UniqueConstraint("account_id", "status_id", name="uq_favourites_account_status"),
 )
 

@@ -14,6 +14,6 @@ async def handle(rt: Runtime, actor, activity: dict) -> None:
     if status_id is None or await buried(rt, id_of(activity.get("id"))):
         return
     try:
-        await interactions.favourite(rt, actor.id, status_id)
+        await interactions.favourite(rt, actor.id, status_id, uri=id_of(activity.get("id")))
     except SparkError:
         pass  # not visible to this account (private, blocked): nothing to record

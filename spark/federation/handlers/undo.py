@@ -48,14 +48,16 @@ async def handle(rt: Runtime, actor, activity: dict) -> None:
     if "Follow" in kinds or not kinds:
         if await _undo_follow(rt, actor, undone_id, target_uri) or kinds:
             return
-    if "Like" in kinds or "EmojiReact" in kinds:
-        status_id = await local_status_id(rt, target_uri)
+    if "Like" in kinds or "EmojiReact" in kinds or not kinds:
+        status_id = await local_status_id(rt, target_uri) if target_uri else \
+            await interactions.liked_status_id(rt, actor.id, undone_id)
         if status_id is not None:
             try:
                 await interactions.unfavourite(rt, actor.id, status_id)
             except SparkError:
                 pass
-        return
+        if kinds or status_id is not None:
+            return
     if "Announce" in kinds or not kinds:
         await remote_posts.delete_by_uri(rt, actor.id, undone_id)
         return

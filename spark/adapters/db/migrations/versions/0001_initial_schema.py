@@ -136,6 +136,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('status_id', sa.BigInteger(), nullable=False),
+    sa.Column('uri', sa.String(length=2048), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_favourites')),
     sa.UniqueConstraint('account_id', 'status_id', name='uq_favourites_account_status')
     )
