@@ -16,6 +16,8 @@ import os
 import socket
 import ssl
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import aiohttp
 import orjson
@@ -114,16 +116,20 @@ class FederationHttp:
 
     async def post_json(self, url: str, body: bytes, *, key: SigningKey) -> int:
         """POST a signed activity; the final HTTP status (redirects are not followed)."""
-        status = await self._post(url, body, key, "cavage")
+        return (await self.deliver(url, body, key=key))[0]
+
+    async def deliver(self, url: str, body: bytes, *, key: SigningKey) -> tuple[int, float | None]:
+        """POST a signed activity: (final HTTP status, seconds the server asked us to wait, if it did)."""
+        status, retry_after = await self._post(url, body, key, "cavage")
         if status in DOUBLE_KNOCK:
-            status = await self._post(url, body, key, "rfc9421")
-        return status
+            status, retry_after = await self._post(url, body, key, "rfc9421")
+        return status, retry_after
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
 
-    async def _post(self, url: str, body: bytes, key: SigningKey, style: str) -> int:
+    async def _post(self, url: str, body: bytes, key: SigningKey, style: str) -> tuple[int, float | None]:
         target = self._checked_url(url)
         headers = {"Content-Type": "application/activity+json", "Accept": AP_ACCEPT}
         headers.update(sign_request("POST", str(target), body, key, style=style))
@@ -135,7 +141,7 @@ class FederationHttp:
                         seen += len(chunk)
                         if seen > _POST_DRAIN:
                             break
-                    return response.status
+                    return response.status, _retry_after(response.headers.get("retry-after"))
         except TimeoutError:
             raise FetchError("timed out") from None
         except aiohttp.ClientError as error:
@@ -181,6 +187,22 @@ class FederationHttp:
         if literal is not None:
             self._guard.check(host, str(literal))
         return parsed
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delay-seconds or an HTTP date, RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max((moment - datetime.now(UTC)).total_seconds(), 0.0)
 
 
 def _activity_type(content_type: str) -> bool:

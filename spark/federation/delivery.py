@@ -30,7 +30,12 @@ class GiveUp(Exception):
 
 
 class TryLater(Exception):
-    """The remote server is down, slow or overloaded: retry on the schedule."""
+    """The remote server is down, slow or overloaded: retry on the schedule, or after `retry_after`
+    seconds when the server said so (429/503 with Retry-After), whichever is later."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 async def inboxes_for(conn, *, actor_id: int, followers: bool, account_ids: list[int]) -> list[str]:
@@ -116,7 +121,7 @@ async def deliver_job(rt: Runtime, payload: dict) -> None:
         raise TryLater(f"{host} is failing; waiting for its next probe")
     key = await _signing_key(rt, payload["actor_id"])
     try:
-        status = await rt.http.post_json(inbox, encode(payload["activity"]), key=key)
+        status, retry_after = await rt.http.deliver(inbox, encode(payload["activity"]), key=key)
     except FetchError as error:
         breaker.record(host, ok=False)
         await _record(rt, inbox, ok=False)
@@ -124,7 +129,7 @@ async def deliver_job(rt: Runtime, payload: dict) -> None:
     if status in (408, 429) or status >= 500:
         breaker.record(host, ok=False)
         await _record(rt, inbox, ok=False)
-        raise TryLater(f"{inbox} answered {status}")
+        raise TryLater(f"{inbox} answered {status}", retry_after)
     breaker.record(host, ok=True)
     if 200 <= status < 300:
         await _record(rt, inbox, ok=True)

@@ -50,6 +50,9 @@ async def run_job(rt: Runtime, job: jobs_sql.Job, finished: list[int] | None = N
         logger.warning("job %s (%s) failed, attempt %s: %r", job.id, job.kind, job.attempts, error,
                        exc_info=not isinstance(error, delivery.TryLater))
         retry = retries[job.attempts - 1] if job.attempts <= len(retries) else None
+        asked = getattr(error, "retry_after", None)
+        if retry is not None and asked:  # the server said when to come back (capped at a day)
+            retry = max(retry, timedelta(seconds=min(asked, 86_400)))
         await jobs_sql.failed(rt.db, job, repr(error), datetime.now(UTC) + retry if retry else None)
     else:
         if finished is None:

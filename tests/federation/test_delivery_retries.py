@@ -123,7 +123,6 @@ def test_one_success_clears_the_domains_failures(world):
     assert domain_health(spark, "back.test", origin) == (0, None)
 
 
-@pytest.mark.xfail(reason="delivery.py does not read Retry-After yet (owned by the delivery work)", strict=False)
 def test_too_many_requests_honours_retry_after(world):
     spark, origin = world
     origin.inbox_status, origin.inbox_headers = 429, {"Retry-After": "7200"}
