@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -50,6 +51,10 @@ async def run_job(rt: Runtime, job: jobs_sql.Job, finished: list[int] | None = N
         logger.warning("job %s (%s) failed, attempt %s: %r", job.id, job.kind, job.attempts, error,
                        exc_info=not isinstance(error, delivery.TryLater))
         retry = retries[job.attempts - 1] if job.attempts <= len(retries) else None
+        if retry is not None and job.kind in DELIVERY_KINDS:
+            # Jitter (under 5%, so the schedule still only grows): deliveries that failed together
+            # (a server came back) do not all knock again in the same second.
+            retry *= 1 + random.random() * 0.05
         asked = getattr(error, "retry_after", None)
         if retry is not None and asked:  # the server said when to come back (capped at a day)
             retry = max(retry, timedelta(seconds=min(asked, 86_400)))
