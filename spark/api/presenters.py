@@ -206,6 +206,9 @@ def _static_fields(rt: Runtime, view: StatusView) -> dict[str, Any]:
             "mentions": [{"id": str(m.id), "username": m.username, "url": account_url(rt, m), "acct": acct(m)}
                          for m in view.mentions],
             "tags": [{"name": name, "url": tag_url(rt, name)} for name in view.tags],
+            "emojis": [{"shortcode": e.shortcode, "url": e.remote_url or rt.media.url(e.image_key),
+                        "static_url": e.remote_url or rt.media.url(e.image_key), "visible_in_picker": False}
+                       for e in view.emojis],
             "in_reply_to_id": str(row.in_reply_to_id) if row.in_reply_to_id else None,
             "in_reply_to_account_id": str(row.in_reply_to_account_id) if row.in_reply_to_account_id else None,
             "language": row.language,
@@ -230,7 +233,6 @@ def status_json(rt: Runtime, view: StatusView, viewer_id: int | None,
         "sensitive": bool(row.sensitive),
         "application": ({"name": view.application.name, "website": view.application.website}
                         if view.application else None),
-        "emojis": [],
         "reblogs_count": row.reblogs_count,
         "favourites_count": row.favourites_count,
         "replies_count": row.replies_count,

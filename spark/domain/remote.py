@@ -84,6 +84,7 @@ class RemotePost:
     media: list[RemoteMedia] = field(default_factory=list)
     poll: RemotePoll | None = None
     poll_vote_for: str | None = None  # a vote: Note{name, inReplyTo: question}
+    emojis: list[tuple[str, str]] = field(default_factory=list)  # custom emoji: (shortcode, image URL)
 
 
 def visibility_from_addressing(to: list[str], cc: list[str], followers_url: str | None,

@@ -179,6 +179,20 @@ def _quote_uri(doc: dict) -> str | None:
     return None
 
 
+def _emojis(doc: dict) -> list[tuple[str, str]]:
+    """Custom emoji tags: (shortcode, image URL), as Mastodon and Misskey send them."""
+    out = []
+    for tag in listed(doc.get("tag")):
+        if not isinstance(tag, dict) or tag.get("type") != "Emoji" or not isinstance(tag.get("name"), str):
+            continue
+        shortcode = tag["name"].strip(":")
+        icon = tag.get("icon")
+        url = id_of(icon.get("url") if isinstance(icon, dict) else icon)
+        if url and 0 < len(shortcode) <= 64 and shortcode.replace("_", "").replace("-", "").isalnum():
+            out.append((shortcode, url))
+    return out[:50]
+
+
 def as_to_post(doc: dict, *, followers_url: str | None = None) -> RemotePost:
     """A remote Note (or Question, Article, Page, Video…) as plain values; ValueError if unusable."""
     uri = id_of(doc.get("id"))
@@ -224,7 +238,7 @@ def as_to_post(doc: dict, *, followers_url: str | None = None) -> RemotePost:
         published=time_of(doc.get("published")), updated=time_of(doc.get("updated")),
         mention_uris=mentions, tags=tags[:50],
         media=[m for m in (_media(a) for a in listed(doc.get("attachment"))[:16]) if m],
-        poll=_poll(doc) if "Question" in kinds else None, poll_vote_for=vote_for and (name[:200] and vote_for))
+        poll=_poll(doc) if "Question" in kinds else None, poll_vote_for=vote_for and (name[:200] and vote_for), emojis=_emojis(doc))
 
 
 def _author_of(value: Any) -> str | None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select, update
 
 from spark.adapters.db import schema as t
+from spark.adapters.db.functions import insert_ignore
 from spark.domain.ids import new_id
 from spark.domain.remote import RemotePost
 from spark.domain.visibility import Visibility
@@ -27,6 +28,16 @@ async def _media(conn, author_id: int, status_id: int, post: RemotePost) -> None
             id=new_id(), account_id=author_id, status_id=status_id, type=media.kind, remote_url=media.url,
             description=media.description, blurhash=media.blurhash, focus_x=int(media.focus[0] * 1000),
             focus_y=int(media.focus[1] * 1000), meta=meta, position=position, created_at=datetime.now(UTC)))
+
+
+async def _emojis(conn, domain: str, post: RemotePost) -> None:
+    """The post's custom emoji, kept per (shortcode, server) with their latest image URL."""
+    for shortcode, url in post.emojis:
+        await conn.execute(insert_ignore(conn, t.custom_emojis, id=new_id(), shortcode=shortcode, domain=domain,
+                                         remote_url=url, visible_in_picker=False))
+        await conn.execute(update(t.custom_emojis).where(
+            t.custom_emojis.c.shortcode == shortcode, t.custom_emojis.c.domain == domain,
+            t.custom_emojis.c.remote_url != url).values(remote_url=url))
 
 
 async def _poll(conn, author_id: int, status_id: int, post: RemotePost) -> int | None:
@@ -64,6 +75,7 @@ async def store(rt: Runtime, author, post: RemotePost, *, parent=None, quoted=No
             visibility=int(post.visibility), language=post.language, poll_id=poll_id, created_at=published,
             edited_at=post.updated if post.updated and post.updated > published else None))
         await _media(conn, author.id, status_id, post)
+        await _emojis(conn, author.domain, post)
         for account_id in mentioned_ids:
             await conn.execute(t.mentions.insert().values(status_id=status_id, account_id=account_id))
         for tag_id in await tag_ids(conn, post.tags):
@@ -109,6 +121,7 @@ async def edit(rt: Runtime, author, post: RemotePost) -> bool:
                 voters_count=post.poll.voters_count or 0, expires_at=post.poll.expires_at))
         await conn.execute(delete(t.media_attachments).where(t.media_attachments.c.status_id == row.id))
         await _media(conn, author.id, row.id, post)
+        await _emojis(conn, author.domain, post)
         await conn.execute(update(t.statuses).where(t.statuses.c.id == row.id).values(
             content=post.content, spoiler_text=post.spoiler_text, sensitive=post.sensitive,
             edited_at=min(post.updated or now, now)))

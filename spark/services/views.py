@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -21,6 +22,7 @@ class StatusView:
     media: list = field(default_factory=list)
     mentions: list = field(default_factory=list)  # account rows
     tags: list = field(default_factory=list)  # tag names (lower case)
+    emojis: list = field(default_factory=list)  # custom emoji rows
     poll: Any = None
     poll_own_votes: list[int] | None = None
     reblog: StatusView | None = None
@@ -113,6 +115,7 @@ class _Parts:
     media: list
     mentions: list
     tags: list
+    emojis: list  # custom emoji rows used in a remote post's text
 
 
 # Keyed by (id, edited_at), so an edit made by any process is seen at once and a deleted post is
@@ -143,11 +146,34 @@ async def _parts(conn, rows) -> dict[int, _Parts]:
     for st in (await conn.execute(_TAGS_OF, {"ids": ids})).all():
         tags[st.status_id].append(st.name)
     mentioned = await accounts_by_id(conn, [a for group in mention_ids.values() for a in group])
+    emojis = await _emojis_of(conn, missing)
     for row in missing:
         parts = _Parts(media=media.get(row.id, []), tags=tags.get(row.id, []),
-                       mentions=[mentioned[a] for a in mention_ids.get(row.id, []) if a in mentioned])
+                       mentions=[mentioned[a] for a in mention_ids.get(row.id, []) if a in mentioned],
+                       emojis=emojis.get(row.id, []))
         _parts_cache[(row.id, row.edited_at)] = out[row.id] = parts
     return out
+
+
+_SHORTCODE = re.compile(r":([A-Za-z0-9_-]{1,64}):")
+
+
+async def _emojis_of(conn, rows) -> dict[int, list]:
+    """Custom emoji of remote posts: the :shortcodes: in their text, from their author's server."""
+    codes = {row.id: set(_SHORTCODE.findall((row.content or "") + " " + (row.spoiler_text or "")))
+             for row in rows if not row.local}
+    codes = {k: v for k, v in codes.items() if v}
+    if not codes:
+        return {}
+    by_row = {row.id: row for row in rows}
+    domains = dict((await conn.execute(select(t.accounts.c.id, t.accounts.c.domain).where(
+        t.accounts.c.id.in_({by_row[i].account_id for i in codes})))).all())
+    found = (await conn.execute(select(t.custom_emojis).where(
+        t.custom_emojis.c.shortcode.in_(set().union(*codes.values())),
+        t.custom_emojis.c.domain.in_(set(domains.values()))))).all()
+    index = {(e.shortcode, e.domain): e for e in found}
+    return {i: [index[(c, domains.get(by_row[i].account_id))] for c in sorted(wanted)
+                if (c, domains.get(by_row[i].account_id)) in index] for i, wanted in codes.items()}
 
 
 async def _apps(conn, ids: set[int]) -> dict[int, Any]:
@@ -213,6 +239,7 @@ async def hydrate(conn, found: list[Authored], viewer_id: int | None, *, context
             media=part.media,
             mentions=part.mentions,
             tags=part.tags,
+            emojis=part.emojis,
             poll=polls.get(row.poll_id) if row.poll_id else None,
             poll_own_votes=own_votes.get(row.poll_id, []) if row.poll_id else None,
             favourited=row.id in flags["fav"],

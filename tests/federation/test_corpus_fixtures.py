@@ -14,10 +14,7 @@ from tests.harness import backends
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # What Spark does not do yet (each is reported as a mismatch by scripts/ap_conformance.py too):
-GAPS = {
-    "mastodon-create-note-emoji-hashtags.json": "remote custom emojis are not stored (API emojis: [])",
-    "kroeg-create-inline-actor-tag-not-array.json": "remote custom emojis are not stored (API emojis: [])",
-}
+GAPS: dict[str, str] = {}  # fixture name -> why Spark does not reach its outcome yet (xfail)
 
 
 @pytest.fixture(scope="module", params=backends())
