@@ -227,6 +227,73 @@ async def point_inboxes(url: str, base: str, dead_prefix: str | None = None) -> 
     await db.dispose()
 
 
+def returning_token(i: int) -> str:
+    return f"bench-returning-{i}"
+
+
+async def seed_returning(url: str, users: int, follows: int, posts_per_followee: int, other_accounts: int,
+                         other_posts: int, inactive_days: int = 30, seed: int = 13) -> dict:
+    """For B10: `users` returning users (token returning_token(i)), inactive for `inactive_days`, each
+    following `follows` accounts (drawn from one pool of `follows` * 2 authors) who posted
+    `posts_per_followee` public posts each over those days, plus `other_accounts` accounts nobody of them
+    follows with `other_posts` posts. Home feeds hold what fan-out on write put there while the users were
+    away: every post of the accounts they follow (Spark keeps every local feed and does not trim it)."""
+    rng = random.Random(seed)
+    db = Database(normalize_database_url(url))
+    now = datetime.now(UTC)
+    away_ms = int((now - timedelta(days=inactive_days)).timestamp() * 1000)
+    span_ms = inactive_days * 86400 * 1000
+    async with db.write() as conn:
+        if await conn.scalar(select(t.accounts.c.id).limit(1)) is not None:
+            raise SystemExit("the database is not empty")
+        created = now - timedelta(days=inactive_days + 60)
+        returning = [new_id(away_ms - 20_000_000 + i) for i in range(users)]
+        authors = [new_id(away_ms - 10_000_000 + i) for i in range(follows * 2)]
+        others = [new_id(away_ms - 5_000_000 + i) for i in range(other_accounts)]
+        await _insert(conn, t.accounts, [
+            {"id": a, "username": f"{kind}{i}", "domain": "", "display_name": f"{kind} {i}", "note": "",
+             "note_source": "", "fields": [], "created_at": created}
+            for kind, ids in (("returning", returning), ("author", authors), ("other", others))
+            for i, a in enumerate(ids)])
+        password = hash_password("bench password")
+        await _insert(conn, t.users, [{"id": a, "email": f"returning{i}@bench.invalid", "password_hash": password,
+                                       "preferences": {}} for i, a in enumerate(returning)])
+        app_id = new_id()
+        await conn.execute(t.apps.insert().values(id=app_id, name="bench", redirect_uris="urn:ietf:wg:oauth:2.0:oob",
+                                                  scopes="read", client_id="bench", client_secret="bench"))
+        await _insert(conn, t.tokens, [
+            {"id": new_id(), "token_hash": digest(returning_token(i)), "app_id": app_id, "user_id": a,
+             "scopes": "read write follow", "created_at": created} for i, a in enumerate(returning)])
+        post_rows, by_author = [], {}
+        plan = [(a, posts_per_followee) for a in authors]
+        plan += [(rng.choice(others), 1) for _ in range(other_posts)] if others else []
+        n = 0
+        for author, count in plan:
+            for _ in range(count):
+                moment = away_ms + rng.randrange(span_ms)
+                status_id = new_id(moment)
+                by_author.setdefault(author, []).append(status_id)
+                post_rows.append({
+                    "id": status_id, "account_id": author, "local": True, "visibility": 0,
+                    "text": f"Post number {n} while you were away, with a few words to make it realistic.",
+                    "content": f"<p>Post number {n} while you were away, with a few words to make it realistic.</p>",
+                    "language": "en", "created_at": datetime.fromtimestamp(moment / 1000, tz=UTC)})
+                n += 1
+        await _insert(conn, t.statuses, post_rows)
+        follow_rows, feed_rows, followed = [], [], {}
+        for u in returning:
+            targets = rng.sample(authors, follows)
+            followed[u] = targets
+            follow_rows += [{"id": new_id(), "account_id": u, "target_account_id": a, "created_at": created}
+                            for a in targets]
+            feed_rows += [{"account_id": u, "status_id": s} for a in targets for s in by_author.get(a, [])]
+        await _insert(conn, t.follows, follow_rows)
+        await _insert(conn, t.home_feed, feed_rows)
+    await db.dispose()
+    return {"returning_ids": returning, "posts": len(post_rows), "feed_rows_per_user": len(feed_rows) // max(users, 1),
+            "follows": follows}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("database_url")
