@@ -102,14 +102,18 @@ async def _hashtags(conn, q: Query) -> list:
 
 
 async def _statuses(conn, viewer_id: int, q: Query) -> list[StatusView]:
-    """Posts containing every word of the query: public and unlisted posts, and the viewer's own."""
+    """Posts containing every word of the query: public and unlisted posts, and the viewer's own
+    (a scan, newest first: full-text indexes are the next step)."""
     words = [w for w in q.text.split() if w][:8]
     if not words:
         return []
+    # `reblog_of_id + 0`: not the reblog index (every post matches it, then all are sorted) but the
+    # primary key read newest first, stopping at the first page of matches. The rendered HTML is
+    # searched: remote posts have no source text.
     query = select(t.statuses).where(
-        t.statuses.c.reblog_of_id.is_(None),
+        (t.statuses.c.reblog_of_id + 0).is_(None),
         or_(t.statuses.c.visibility <= int(Visibility.UNLISTED), t.statuses.c.account_id == viewer_id),
-        *[func.lower(t.statuses.c.text).like("%" + _like(w) + "%", escape="\\") for w in words])
+        *[func.lower(t.statuses.c.content).like("%" + _like(w) + "%", escape="\\") for w in words])
     if q.account_id is not None:
         query = query.where(t.statuses.c.account_id == q.account_id)
     if q.max_id is not None:
