@@ -90,17 +90,14 @@ class GroupEnqueuer:
             self._flushing = False
 
 
-async def claim(db: Database, limit: int = 10, *, kinds: frozenset[str] | None = None,
-                other_than: frozenset[str] | None = None) -> list[Job]:
-    """Lease up to `limit` due jobs (of `kinds`, or of kinds `other_than` these); an idle queue costs
-    one read, not a write transaction."""
+async def claim(db: Database, limit: int = 10, *, kinds: frozenset[str] | None = None) -> list[Job]:
+    """Lease up to `limit` due jobs (of `kinds` when given); an idle queue costs one read, not a write
+    transaction."""
     now = datetime.now(UTC)
     due = (select(t.jobs.c.id).where(t.jobs.c.run_at <= now, or_(
         t.jobs.c.locked_until.is_(None), t.jobs.c.locked_until < now)).order_by(t.jobs.c.run_at).limit(limit))
     if kinds:
         due = due.where(t.jobs.c.kind.in_(kinds))
-    if other_than:
-        due = due.where(t.jobs.c.kind.not_in(other_than))
     async with db.read() as conn:
         if not (await conn.execute(due.limit(1))).first():
             return []

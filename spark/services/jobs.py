@@ -32,7 +32,6 @@ POLL_SECONDS = 1.0  # in case a wake-up was missed (another process without Redi
 # Jobs running at once in one worker, per lane: deliveries mostly wait on other servers, so many overlap;
 # they have their own lane so that dead or slow servers can never starve local work (inbox, fan-out).
 DELIVERY_KINDS = frozenset({"deliver"})
-LANES = ((DELIVERY_KINDS, None, 64), (None, DELIVERY_KINDS, 32))
 FLUSH_SECONDS = 0.05  # finished jobs are deleted together at most this late
 
 
@@ -81,17 +80,19 @@ async def work(rt: Runtime) -> None:
             wake.set()
 
     listener = asyncio.create_task(listen())
-    lanes = [(kinds, other_than, size, set()) for kinds, other_than, size in LANES]
+    # Each lane names its kinds, so a claim is an index range even with 50,000 deliveries queued.
+    local_kinds = frozenset(HANDLERS) - DELIVERY_KINDS
+    lanes = [(DELIVERY_KINDS, 64, set()), (local_kinds, 32, set())]
     finished: list[int] = []
     try:
         while True:
             wake.clear()
             hungry = False
-            for kinds, other_than, size, running in lanes:
+            for kinds, size, running in lanes:
                 if len(running) >= size // 2:
                     continue
                 try:
-                    claimed = await jobs_sql.claim(rt.db, size - len(running), kinds=kinds, other_than=other_than)
+                    claimed = await jobs_sql.claim(rt.db, size - len(running), kinds=kinds)
                 except Exception:  # noqa: BLE001 - database briefly unavailable: try again shortly
                     logger.exception("claiming jobs failed")
                     claimed = []
@@ -105,7 +106,7 @@ async def work(rt: Runtime) -> None:
                 await jobs_sql.done_many(rt.db, done)
             if hungry:
                 continue
-            busy = set().union(*(lane[3] for lane in lanes))
+            busy = set().union(*(lane[2] for lane in lanes))
             waiters = [asyncio.ensure_future(wake.wait())]
             if busy:
                 waiters.append(asyncio.ensure_future(asyncio.wait(busy, return_when=asyncio.FIRST_COMPLETED)))

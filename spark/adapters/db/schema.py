@@ -495,6 +495,8 @@ jobs = Table(
     Column("last_error", Text),
     _created(),
 )
+# Workers claim by kind (deliveries and local work run in separate lanes), oldest due first.
+Index("ix_jobs_kind_run_at", jobs.c.kind, jobs.c.run_at)
 
 # A direct-message thread as one participant sees it (GET /api/v1/conversations).
 account_conversations = Table(

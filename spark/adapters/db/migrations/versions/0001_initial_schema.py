@@ -249,6 +249,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_jobs'))
     )
     with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.create_index('ix_jobs_kind_run_at', ['kind', 'run_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_jobs_run_at'), ['run_at'], unique=False)
 
     op.create_table('list_accounts',
@@ -594,6 +595,7 @@ def downgrade() -> None:
     op.drop_table('list_accounts')
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_jobs_run_at'))
+        batch_op.drop_index('ix_jobs_kind_run_at')
 
     op.drop_table('jobs')
     op.drop_table('idempotency_keys')
