@@ -69,6 +69,7 @@ async def store(rt: Runtime, author, post: RemotePost, *, parent=None, quoted=No
         await conn.execute(t.statuses.insert().values(
             id=status_id, account_id=author.id, local=False, uri=post.uri, url=post.url,
             in_reply_to_id=parent.id if parent else None, in_reply_to_account_id=parent.account_id if parent else None,
+            in_reply_to_uri=None if parent else post.in_reply_to_uri,
             conversation_id=(parent.conversation_id or parent.id) if parent else status_id,
             quote_of_id=quoted.id if quoted else None, quote_state="accepted" if quoted else None,
             content=post.content, spoiler_text=post.spoiler_text, sensitive=post.sensitive,
@@ -76,6 +77,8 @@ async def store(rt: Runtime, author, post: RemotePost, *, parent=None, quoted=No
             edited_at=post.updated if post.updated and post.updated > published else None))
         await _media(conn, author.id, status_id, post)
         await _emojis(conn, author.domain, post)
+        await _adopt_replies(conn, status_id, author.id, post.uri,
+                             (parent.conversation_id or parent.id) if parent else status_id)
         for account_id in mentioned_ids:
             await conn.execute(t.mentions.insert().values(status_id=status_id, account_id=account_id))
         for tag_id in await tag_ids(conn, post.tags):
@@ -100,6 +103,18 @@ async def store(rt: Runtime, author, post: RemotePost, *, parent=None, quoted=No
                                               conversation_id=(parent.conversation_id or parent.id) if parent
                                               else status_id, mentioned_ids=list(mentioned_ids))
         return status_id
+
+
+async def _adopt_replies(conn, status_id: int, author_id: int, uri: str, conversation_id: int) -> None:
+    """Replies that arrived before this post (its server could not be asked then) join its thread."""
+    orphans = (await conn.execute(select(t.statuses.c.id).where(t.statuses.c.in_reply_to_uri == uri))).scalars().all()
+    if not orphans:
+        return
+    await conn.execute(update(t.statuses).where(t.statuses.c.id.in_(orphans)).values(
+        in_reply_to_id=status_id, in_reply_to_account_id=author_id, in_reply_to_uri=None,
+        conversation_id=conversation_id))
+    await conn.execute(update(t.statuses).where(t.statuses.c.id == status_id).values(
+        replies_count=t.statuses.c.replies_count + len(orphans)))
 
 
 async def edit(rt: Runtime, author, post: RemotePost) -> bool:

@@ -91,3 +91,18 @@ def test_update_before_create_does_not_crash_and_create_still_lands(world):
     assert statuses_with_uri(spark, note["id"]) == 0
     deliver(spark, origin, evil, evil.create(note))
     assert statuses_with_uri(spark, note["id"]) == 1
+
+
+def test_reply_stored_while_its_parent_was_unreachable_joins_the_thread_when_the_parent_arrives(world):
+    spark, origin, client, evil = world
+    parent = evil.note("the parent its server could not serve at first")
+    reply = evil.note("the early reply", inReplyTo=parent["id"])
+    origin.serve(parent["id"], None, status=404)
+    deliver(spark, origin, evil, evil.create(reply))
+    assert statuses_with_uri(spark, reply["id"]) == 1
+    assert query(spark, "SELECT in_reply_to_id FROM statuses WHERE uri = :u", u=reply["id"])[0][0] is None
+    deliver(spark, origin, evil, evil.create(parent))
+    parent_id = query(spark, "SELECT id FROM statuses WHERE uri = :u", u=parent["id"])[0][0]
+    assert query(spark, "SELECT in_reply_to_id FROM statuses WHERE uri = :u", u=reply["id"])[0][0] == parent_id
+    assert client.status(parent_id)["replies_count"] == 1
+    assert [s["uri"] for s in client.status_context(parent_id)["descendants"]] == [reply["id"]]

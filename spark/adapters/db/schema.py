@@ -167,6 +167,7 @@ statuses = Table(
     Column("local", Boolean, nullable=False, server_default="1"),
     _ref("in_reply_to_id", nullable=True, index=True),
     _ref("in_reply_to_account_id", nullable=True),
+    Column("in_reply_to_uri", String(2048), index=True),  # a remote parent not (yet) here: linked on arrival
     _ref("conversation_id", nullable=True, index=True),  # the thread's root id: direct messages group by it
     _ref("reblog_of_id", nullable=True),
     _ref("quote_of_id", nullable=True, index=True),

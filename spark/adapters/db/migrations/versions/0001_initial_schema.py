@@ -445,6 +445,7 @@ def upgrade() -> None:
     sa.Column('local', sa.Boolean(), server_default='1', nullable=False),
     sa.Column('in_reply_to_id', sa.BigInteger(), nullable=True),
     sa.Column('in_reply_to_account_id', sa.BigInteger(), nullable=True),
+    sa.Column('in_reply_to_uri', sa.String(length=2048), nullable=True),
     sa.Column('conversation_id', sa.BigInteger(), nullable=True),
     sa.Column('reblog_of_id', sa.BigInteger(), nullable=True),
     sa.Column('quote_of_id', sa.BigInteger(), nullable=True),
@@ -470,6 +471,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_statuses_account_id_id', ['account_id', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_statuses_conversation_id'), ['conversation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_statuses_in_reply_to_id'), ['in_reply_to_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_statuses_in_reply_to_uri'), ['in_reply_to_uri'], unique=False)
         batch_op.create_index('ix_statuses_public', ['visibility', 'local', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_statuses_quote_of_id'), ['quote_of_id'], unique=False)
         batch_op.create_index('ix_statuses_reblog_of_id_account_id', ['reblog_of_id', 'account_id'], unique=False)
@@ -534,6 +536,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_statuses_reblog_of_id_account_id')
         batch_op.drop_index(batch_op.f('ix_statuses_quote_of_id'))
         batch_op.drop_index('ix_statuses_public')
+        batch_op.drop_index(batch_op.f('ix_statuses_in_reply_to_uri'))
         batch_op.drop_index(batch_op.f('ix_statuses_in_reply_to_id'))
         batch_op.drop_index(batch_op.f('ix_statuses_conversation_id'))
         batch_op.drop_index('ix_statuses_account_id_id')
