@@ -213,7 +213,7 @@ async def seed_remote_senders(url: str, servers: int, posts: int = 100) -> dict:
     return {"post_ids": post_ids, "private_keys": [k[0] for k in keys]}
 
 
-async def point_inboxes(url: str, base: str, dead_prefix: str | None = None) -> None:
+async def point_inboxes(url: str, base: str) -> None:
     """Aim every remote account's inbox at `base`/inbox/N (the sink of this run)."""
     db = Database(normalize_database_url(url))
     async with db.write() as conn:

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from spark.federation.signatures import SignatureError, verify_request  # noqa: E402
 
 
-def build(public_pem: str, port: int, args) -> Starlette:
+def build(public_pem: str, args) -> Starlette:
     stats = {"received": 0, "verified": 0, "bad_signatures": 0, "first_at": None, "last_at": None, "by_inbox": {}}
 
     async def inbox(request):
@@ -64,7 +64,7 @@ def main() -> None:
     parser.add_argument("--fail-every", type=int, default=0)
     parser.add_argument("--dead-every", type=int, default=0)
     args = parser.parse_args()
-    app = build(Path(args.public_key_file).read_text(), args.port, args)
+    app = build(Path(args.public_key_file).read_text(), args)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", loop="uvloop", http="httptools",
                 backlog=4096, timeout_keep_alive=60)
 

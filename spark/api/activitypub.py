@@ -58,14 +58,30 @@ async def note_response(request: Request, username: str, status_id: int, *, acti
     view = await published.public_post(rt, account.id, status_id) if account else None
     if view is None:
         return _not_found()
-    if view.row.reblog_of_id:
-        original = await published.reference_uri(rt, view.row.reblog_of_id)
-        to, cc = documents.announce_addressing(rt, account, view.reblog.account, view.row.visibility)
-        return _ap(documents.activity("Announce", urls.status(rt, username, status_id) + "/activity",
-                                      urls.actor(rt, username), original, to=to, cc=cc))
-    note = documents.note_document(rt, view, parent_uri=await published.reference_uri(rt, view.row.in_reply_to_id),
-                                   quote_uri=await published.reference_uri(rt, view.row.quote_of_id))
-    return _ap(documents.create(rt, view, note) | {"@context": note["@context"]} if activity else note)
+    document = (await _post_documents(rt, account, [view]))[0]
+    if activity and document["type"] != "Announce":
+        document = documents.create(document)
+    return _ap({"@context": documents.CONTEXT, **document})
+
+
+async def _post_documents(rt, account, views) -> list[dict]:
+    """Each of an account's posts as its Note (a repost as its Announce), without @context; the
+    posts they repost, reply to or quote are looked up together."""
+    references = await published.reference_uris(
+        rt, [i for v in views for i in (v.row.reblog_of_id, v.row.in_reply_to_id, v.row.quote_of_id)])
+    out = []
+    for view in views:
+        if view.row.reblog_of_id:
+            to, cc = documents.announce_addressing(rt, account, view.reblog.account, view.row.visibility)
+            announce = documents.activity("Announce", urls.status(rt, account.username, view.row.id) + "/activity",
+                                          urls.actor(rt, account.username), references.get(view.row.reblog_of_id),
+                                          to=to, cc=cc)
+            announce.pop("@context")
+            out.append(announce)
+        else:
+            out.append(documents.note_document(rt, view, parent_uri=references.get(view.row.in_reply_to_id),
+                                               quote_uri=references.get(view.row.quote_of_id), context=False))
+    return out
 
 
 def url_as_sent(request: Request) -> str:
@@ -157,20 +173,9 @@ async def outbox(request: Request) -> Response:
     except ValueError:
         return error_response(400, "max_id must be an integer")
     _, views = await published.outbox_page(rt, account.id, max_id=max_id, limit=PAGE)
-    items = []
-    for view in views:
-        if view.row.reblog_of_id:
-            original = await published.reference_uri(rt, view.row.reblog_of_id)
-            to, cc = documents.announce_addressing(rt, account, view.reblog.account, view.row.visibility)
-            items.append(documents.activity("Announce", urls.status(rt, username, view.row.id) + "/activity",
-                                            urls.actor(rt, username), original, to=to, cc=cc))
-        else:
-            note = documents.note_document(
-                rt, view, parent_uri=await published.reference_uri(rt, view.row.in_reply_to_id),
-                quote_uri=await published.reference_uri(rt, view.row.quote_of_id), context=False)
-            items.append(documents.create(rt, view, note))
+    items = [d if d["type"] == "Announce" else documents.create(d) for d in await _post_documents(rt, account, views)]
     for item in items:
-        item.pop("@context", None)
+        item.pop("@context", None)  # the page's context covers them
     page = {"@context": documents.CONTEXT, "id": f"{base}?page=true" + (f"&max_id={max_id}" if max_id else ""),
             "type": "OrderedCollectionPage", "partOf": base, "orderedItems": items}
     if len(views) == PAGE:
@@ -206,7 +211,7 @@ async def _relations(request: Request, which: str) -> Response:
         return error_response(403, "This account hides its network")
     out = {"@context": documents.CONTEXT, "id": f"{base}?page={page}", "type": "OrderedCollectionPage",
            "totalItems": total, "partOf": base, "orderedItems": items}
-    if page * 40 < total:
+    if page * published.RELATION_PAGE < total:
         out["next"] = f"{base}?page={page + 1}"
     return _ap(out)
 
@@ -218,8 +223,7 @@ async def featured(request: Request) -> Response:
     account = await published.local_account(rt, username)
     if account is None:
         return _not_found()
-    views = await published.pinned(rt, account.id)
-    notes = [documents.note_document(rt, v, context=False) for v in views]
+    notes = await _post_documents(rt, account, await published.pinned(rt, account.id))
     return _ap(_collection(urls.actor(rt, username) + "/collections/featured", len(notes), None)
                | {"orderedItems": notes})
 

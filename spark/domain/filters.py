@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime
 
 from .errors import Invalid
+from .moments import aware
 
 _TAGS = re.compile(r"<[^>]+>")
 CONTEXTS = ("home", "notifications", "public", "thread", "account")
@@ -29,7 +30,7 @@ class FilterMatcher:
 
     def __init__(self, filters, keywords: dict[int, list], statuses: dict[int, set[int]]):
         now = datetime.now(UTC)
-        self.filters = [f for f in filters if f.expires_at is None or _aware(f.expires_at) > now]
+        self.filters = [f for f in filters if f.expires_at is None or aware(f.expires_at) > now]
         self.keywords = keywords
         self.statuses = statuses
         self._patterns = {
@@ -62,9 +63,6 @@ class FilterMatcher:
 def hides(matches: list) -> bool:
     return any(f.action == "hide" for f, _, _ in matches)
 
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 MAX_TITLE = 255

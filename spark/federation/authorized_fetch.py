@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from spark.federation import deref, urls
-from spark.federation.inbox import Refused, domain_severity
+from spark.federation.inbox import FUTURE_SKEW, Refused, domain_severity
 from spark.federation.signatures import SignatureError, signature_key_id, verify_request
 from spark.runtime import Runtime
 
@@ -26,10 +26,10 @@ async def check(rt: Runtime, *, url: str, headers: Mapping[str, str]) -> None:
         raise Refused(403, "domain is suspended here")
     try:
         signer = await deref.actor_by_key_id(rt, key_id)
-        verify_request("GET", url, headers, b"", signer.public_key_pem or "")
+        verify_request("GET", url, headers, b"", signer.public_key_pem or "", max_future=FUTURE_SKEW)
     except (deref.NotFound, SignatureError):
         try:
             signer = await deref.actor_by_key_id(rt, key_id, refresh=True)
-            verify_request("GET", url, headers, b"", signer.public_key_pem or "")
+            verify_request("GET", url, headers, b"", signer.public_key_pem or "", max_future=FUTURE_SKEW)
         except (deref.NotFound, SignatureError) as error:
             raise Refused(401, f"signature does not verify: {error}") from None

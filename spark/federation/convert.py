@@ -5,6 +5,7 @@ sanitized here, so nothing raw reaches the services."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from html import escape
 from typing import Any
 
 import orjson
@@ -204,14 +205,14 @@ def as_to_post(doc: dict, *, followers_url: str | None = None) -> RemotePost:
     content = text_of(doc.get("content")) or mapped
     if text_of(doc.get("mediaType"), 100).lower().startswith("text/markdown"):
         # PeerTube sends its descriptions as Markdown (mediaType text/markdown): text, never markup to inject.
-        content = "<p>" + "<br>".join(_escape(line) for line in content.replace("\r\n", "\n").split("\n")) + "</p>"
+        content = "<p>" + "<br>".join(escape(line) for line in content.replace("\r\n", "\n").split("\n")) + "</p>"
     content = html.sanitize(content)
     if kinds & {"Article", "Page", "Video", "Image", "Audio", "Event"}:
         # Mastodon shows long-form objects as their title and a link to the original.
         title = html.plain(text_of(doc.get("name"), 500))
         link = id_of(doc.get("url")) or uri
         summary = content if "Article" not in kinds and "Page" not in kinds else ""
-        content = html.sanitize(f"<p>{_escape(title)}</p>{summary}<p><a href=\"{_escape(link)}\">{_escape(link)}</a></p>")
+        content = html.sanitize(f"<p>{escape(title)}</p>{summary}<p><a href=\"{escape(link)}\">{escape(link)}</a></p>")
     to, cc = ids_of(doc.get("to")), ids_of(doc.get("cc"))
     mentions, tags = [], []
     for tag in listed(doc.get("tag")):
@@ -249,9 +250,6 @@ def _author_of(value: Any) -> str | None:
             return id_of(item)
     return id_of(value)
 
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 # --- writing ------------------------------------------------------------------------------------------

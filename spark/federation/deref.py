@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from spark.adapters.db import schema as t
 from spark.adapters.http import FetchError
+from spark.domain.moments import aware
 from spark.federation import keys, urls
 from spark.federation.convert import as_to_actor, id_of
 from spark.runtime import Runtime
@@ -64,7 +65,7 @@ async def actor(rt: Runtime, uri: str, *, refresh: bool = False):
     async with rt.db.read() as conn:
         row = await remote_accounts.by_uri(conn, uri)
     fresh = row is not None and row.fetched_at is not None and \
-        datetime.now(UTC) - _aware(row.fetched_at) < STALE_AFTER
+        datetime.now(UTC) - aware(row.fetched_at) < STALE_AFTER
     if row is not None and (fresh and not refresh):
         return row
     if await _domain_suspended(rt, urls.host_of(uri)):
@@ -103,10 +104,7 @@ async def actor_by_key_id(rt: Runtime, key_id: str, *, refresh: bool = False):
     async with rt.db.read() as conn:
         known = await remote_accounts.by_uri(conn, actor_uri)
     if known is None:
-        try:
-            doc = await fetch(rt, actor_uri)
-        except NotFound:
-            raise
+        doc = await fetch(rt, actor_uri)
         owner = id_of(doc.get("owner"))
         if doc.get("type") in ("Key", "CryptographicKey") and owner and urls.host_of(owner) == urls.host_of(key_id):
             actor_uri = owner
@@ -164,6 +162,3 @@ async def resolve_acct(rt: Runtime, acct: str):
         raise NotFound(f"{acct}: the actor does not claim this handle")
     return row
 
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

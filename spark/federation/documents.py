@@ -121,7 +121,7 @@ def activity(kind: str, activity_id: str, actor: str, obj: Any, *, to: list[str]
     return out
 
 
-def create(rt: Runtime, view: StatusView, note: dict[str, Any]) -> dict[str, Any]:
+def create(note: dict[str, Any]) -> dict[str, Any]:
     note = {k: v for k, v in note.items() if k != "@context"}
     return activity("Create", note["id"] + "/activity", note["attributedTo"], note, to=note["to"], cc=note["cc"],
                     published=note.get("published"))

@@ -70,7 +70,7 @@ async def _note(rt: Runtime, conn, status_id: int):
 
 async def post_published(rt: Runtime, conn, status_id: int) -> None:
     view, note, concerned = await _note(rt, conn, status_id)
-    await _queue(conn, view.account.id, documents.create(rt, view, note),
+    await _queue(conn, view.account.id, documents.create(note),
                  followers=view.row.visibility != Visibility.DIRECT, account_ids=concerned)
 
 

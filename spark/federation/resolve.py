@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from spark.adapters.db import schema as t
 from spark.domain.remote import RemotePost
 from spark.federation import deref, urls
-from spark.federation.convert import as_to_post
+from spark.federation.convert import as_to_post, id_of
 from spark.runtime import Runtime
 from spark.services import remote_posts
 
@@ -54,8 +54,6 @@ async def post(rt: Runtime, uri: str, *, depth: int = 0):
 
 
 def _author_uri(doc: dict) -> str:
-    from spark.federation.convert import id_of
-
     author = id_of(doc.get("attributedTo"))
     if author is None:
         raise ValueError("post without attributedTo")

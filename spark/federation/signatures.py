@@ -109,25 +109,28 @@ def signature_key_id(headers: Mapping[str, str]) -> str | None:
 
 
 def verify_request(method: str, url: str, headers: Mapping[str, str], body: bytes, public_pem: str, *,
-                   now: datetime | None = None, max_skew: timedelta = timedelta(hours=12)) -> None:
-    """Raise SignatureError unless a cavage or RFC 9421 signature over this request verifies with public_pem."""
+                   now: datetime | None = None, max_skew: timedelta = timedelta(hours=12),
+                   max_future: timedelta | None = None) -> None:
+    """Raise SignatureError unless a cavage or RFC 9421 signature over this request verifies with public_pem.
+    Its date may be `max_skew` old and `max_future` (default: `max_skew`) ahead of `now`."""
     h = _lower(headers)
+    window = (max_skew, max_skew if max_future is None else max_future)
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     body = body or b""
     # Bodies must be bound to the signature, or a captured signature could carry any activity.
     needs_digest = method.upper() not in ("GET", "HEAD") or bool(body)
     if "signature-input" in h:
-        covered, signed, signature, alg = _rfc9421_check(method.upper(), url, h, moment, max_skew)
+        covered, signed, signature, alg = _rfc9421_check(method.upper(), url, h, moment, window)
         style = "rfc9421"
     else:
-        covered, signed, signature, alg = _cavage_check(method, url, h, moment, max_skew)
+        covered, signed, signature, alg = _cavage_check(method, url, h, moment, window)
         style = "cavage"
     _check_digests(h, covered, body, needs_digest)
     _verify(_public_key(public_pem), style, alg, signature, signed)
 
 
 def _cavage_check(method: str, url: str, h: dict[str, str], now: datetime,
-                  max_skew: timedelta) -> tuple[list[str], bytes, bytes, str | None]:
+                  window: tuple[timedelta, timedelta]) -> tuple[list[str], bytes, bytes, str | None]:
     params = _cavage_params(h)
     if not params.get("keyid") or not params.get("signature"):
         raise SignatureError("signature header lacks keyId or signature")
@@ -156,9 +159,9 @@ def _cavage_check(method: str, url: str, h: dict[str, str], now: datetime,
             raise SignatureError(f"signed header {name} missing")
         lines.append(f"{name}: {value}")
     if "date" in covered:
-        _check_time(_http_date(h["date"]), now, max_skew)
+        _check_time(_http_date(h["date"]), now, window)
     else:
-        _check_time(_epoch(_seconds(params["created"])), now, max_skew)
+        _check_time(_epoch(_seconds(params["created"])), now, window)
     expires = _seconds(params.get("expires", ""))
     if expires is not None and _epoch(expires) < now:
         raise SignatureError("signature expired")
@@ -205,7 +208,7 @@ def _rfc9421_member(h: dict[str, str]) -> tuple[str, tuple[list, dict], object]:
 
 
 def _rfc9421_check(method: str, url: str, h: dict[str, str], now: datetime,
-                   max_skew: timedelta) -> tuple[list[str], bytes, bytes, str | None]:
+                   window: tuple[timedelta, timedelta]) -> tuple[list[str], bytes, bytes, str | None]:
     _, member, signature = _rfc9421_member(h)
     items, params = member
     if not isinstance(items, list) or not isinstance(signature, bytes):
@@ -222,9 +225,9 @@ def _rfc9421_check(method: str, url: str, h: dict[str, str], now: datetime,
         raise SignatureError("@target-uri not signed")
     created, expires, alg = params.get("created"), params.get("expires"), params.get("alg")
     if type(created) is int:
-        _check_time(_epoch(created), now, max_skew)
+        _check_time(_epoch(created), now, window)
     elif "date" in covered:
-        _check_time(_http_date(h["date"]) if "date" in h else None, now, max_skew)
+        _check_time(_http_date(h["date"]) if "date" in h else None, now, window)
     else:
         raise SignatureError("signature has no created time")
     if expires is not None and (type(expires) is not int or _epoch(expires) < now):
@@ -396,13 +399,14 @@ def _lower(headers: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-def _check_time(at: datetime | None, now: datetime, max_skew: timedelta) -> None:
+def _check_time(at: datetime | None, now: datetime, window: tuple[timedelta, timedelta]) -> None:
     # Mastodon refuses signatures more than 12 hours off either way: docs.joinmastodon.org/spec/security
     if at is None:
         raise SignatureError("missing date")
-    if at < now - max_skew:
+    past, future = window
+    if at < now - past:
         raise SignatureError("date too old")
-    if at > now + max_skew:
+    if at > now + future:
         raise SignatureError("date too far in the future")
 
 

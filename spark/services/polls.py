@@ -9,15 +9,12 @@ from sqlalchemy import select, update
 from spark.adapters.db import schema as t
 from spark.domain.errors import Invalid, NotFound
 from spark.domain.ids import new_id
+from spark.domain.moments import aware
 from spark.domain.posts import validate_choices
 from spark.federation import outbox
 from spark.runtime import Runtime
 from spark.services import notifications
 from spark.services.statuses import visible_row
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 async def _visible_poll(conn, poll_id: int | None, viewer_id: int | None, *, lock: bool = False):
@@ -49,7 +46,7 @@ async def get(rt: Runtime, viewer_id: int | None, poll_id: int | None):
 async def vote(rt: Runtime, account_id: int, poll_id: int | None, choices: list[int]):
     async with rt.db.write() as conn:
         poll = await _visible_poll(conn, poll_id, account_id, lock=True)
-        expires_at = _aware(poll.expires_at)
+        expires_at = aware(poll.expires_at)
         if expires_at is not None and expires_at <= datetime.now(UTC):
             raise Invalid("Validation failed: The poll has already ended")
         choices = validate_choices(choices, len(poll.options), bool(poll.multiple))
@@ -92,7 +89,7 @@ async def add_remote_vote(rt: Runtime, account_id: int, poll_id: int, choice: in
     """A remote account's vote (one Create per choice): counted once per choice and voter."""
     async with rt.db.write() as conn:
         poll = (await conn.execute(select(t.polls).where(t.polls.c.id == poll_id))).first()
-        expires_at = _aware(poll.expires_at) if poll else None
+        expires_at = aware(poll.expires_at) if poll else None
         if poll is None or (expires_at is not None and expires_at <= datetime.now(UTC)):
             raise Invalid("Validation failed: The poll has already ended")
         own = await _own_votes(conn, poll.id, account_id)

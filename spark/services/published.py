@@ -29,17 +29,16 @@ async def public_post(rt: Runtime, account_id: int, status_id: int) -> StatusVie
     return view
 
 
-async def reference_uri(rt: Runtime, status_id: int | None) -> str | None:
-    """The ActivityPub id of a post this server knows (for inReplyTo and quotes)."""
-    if status_id is None:
-        return None
+async def reference_uris(rt: Runtime, status_ids: list[int | None]) -> dict[int, str]:
+    """The ActivityPub ids of posts this server knows (reposted, replied to, quoted), in one query."""
+    wanted = {i for i in status_ids if i is not None}
+    if not wanted:
+        return {}
     async with rt.db.read() as conn:
-        row = (await conn.execute(select(t.statuses.c.uri, t.accounts.c.username)
-                                  .join(t.accounts, t.accounts.c.id == t.statuses.c.account_id)
-                                  .where(t.statuses.c.id == status_id))).first()
-    if row is None:
-        return None
-    return row.uri or rt.url(f"/users/{row.username}/statuses/{status_id}")
+        rows = (await conn.execute(select(t.statuses.c.id, t.statuses.c.uri, t.accounts.c.username)
+                                   .join(t.accounts, t.accounts.c.id == t.statuses.c.account_id)
+                                   .where(t.statuses.c.id.in_(wanted)))).all()
+    return {row.id: row.uri or rt.url(f"/users/{row.username}/statuses/{row.id}") for row in rows}
 
 
 async def outbox_page(rt: Runtime, account_id: int, *, max_id: int | None, limit: int = 20) -> tuple[int, list]:
@@ -64,7 +63,11 @@ async def pinned(rt: Runtime, account_id: int) -> list[StatusView]:
     return [v for v in views if v.row.visibility <= Visibility.UNLISTED]
 
 
-async def relation_page(rt: Runtime, account_id: int, which: str, *, page: int, limit: int = 40) -> tuple[int, list]:
+RELATION_PAGE = 40  # actors per page of a followers/following collection
+
+
+async def relation_page(rt: Runtime, account_id: int, which: str, *, page: int,
+                        limit: int = RELATION_PAGE) -> tuple[int, list]:
     """(total, actor ids on the page) of an account's followers or following."""
     mine, theirs = ((t.follows.c.target_account_id, t.follows.c.account_id) if which == "followers"
                     else (t.follows.c.account_id, t.follows.c.target_account_id))

@@ -7,8 +7,11 @@ from sqlalchemy import select, update
 from spark.adapters.db import schema as t
 from spark.adapters.db.functions import greatest
 from spark.domain.errors import Invalid, NotFound
-from spark.domain.posts import QUOTE_POLICIES
+from spark.domain.posts import QUOTE_POLICIES, quote_allowed
+from spark.domain.visibility import Visibility
+from spark.federation import outbox
 from spark.runtime import Runtime
+from spark.services.follows import is_following
 from spark.services.statuses import visible, visible_row
 
 
@@ -59,11 +62,6 @@ async def answer_remote_request(rt: Runtime, *, target_id: int, quoter_id: int, 
     """A remote account's request to quote a local post (FEP-044f): approved when the post's policy
     allows this quoter and the quote post is theirs; the quote is then shown as accepted. Returns
     whether it was approved."""
-    from spark.domain.posts import quote_allowed
-    from spark.domain.visibility import Visibility
-    from spark.federation import outbox
-    from spark.services.follows import is_following
-
     async with rt.db.write() as conn:
         target = (await conn.execute(select(t.statuses).where(t.statuses.c.id == target_id))).first()
         accounts = {r.id: r for r in (await conn.execute(select(t.accounts).where(

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 
 from spark.adapters.db import schema as t
 from spark.domain.errors import NotFound
+from spark.domain.moments import aware
 from spark.runtime import Runtime
 
 
@@ -32,7 +33,7 @@ async def relationships(rt: Runtime, viewer_id: int, ids: list[int]) -> list[dic
         requested, requested_by = await rows(t.follow_requests, True), await rows(t.follow_requests, False)
         blocking, blocked_by = await rows(t.blocks, True), await rows(t.blocks, False)
         muting = {k: m for k, m in (await rows(t.mutes, True)).items()
-                  if m.expires_at is None or _aware(m.expires_at) > now}
+                  if m.expires_at is None or aware(m.expires_at) > now}
         notes = {r.target_account_id: r.comment for r in (await conn.execute(select(t.account_notes).where(
             t.account_notes.c.account_id == viewer_id, t.account_notes.c.target_account_id.in_(ids)))).all()}
     out = []
@@ -159,6 +160,3 @@ async def search_accounts(rt: Runtime, viewer_id: int | None, query: str, *, lim
     rest = [r for r in rows if r not in exact]
     return (exact + rest)[offset: offset + limit]
 
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from spark.adapters.db import schema as t
 from spark.adapters.db.functions import insert_ignore
 from spark.domain.ids import new_id
+from spark.domain.moments import aware
 from spark.domain.remote import RemotePost
 from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
@@ -123,7 +124,7 @@ async def edit(rt: Runtime, author, post: RemotePost) -> bool:
         row = await by_uri(conn, post.uri)
         if row is None or row.account_id != author.id:
             return False
-        if post.updated and row.edited_at and post.updated <= _aware(row.edited_at):
+        if post.updated and row.edited_at and post.updated <= aware(row.edited_at):
             return True  # an older or repeated Update
         now = datetime.now(UTC)
         await conn.execute(t.status_edits.insert().values(
@@ -153,6 +154,3 @@ async def delete_by_uri(rt: Runtime, author_id: int, uri: str) -> bool:
         await remove_rows(conn, [row])
         return True
 
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

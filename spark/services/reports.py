@@ -10,6 +10,7 @@ from sqlalchemy import select
 from spark.adapters.db import schema as t
 from spark.domain.errors import Invalid, NotFound
 from spark.domain.ids import new_id
+from spark.federation import outbox
 from spark.runtime import Runtime
 from spark.services.statuses import visible
 
@@ -20,8 +21,6 @@ MAX_COMMENT = 1000
 async def file(rt: Runtime, reporter_id: int, target_id: int | None, *, status_ids: list[int], comment: str,
                category: str, forward: bool) -> tuple:
     """Record a report by a local user; returns (report row, target account row)."""
-    from spark.federation import outbox
-
     if category not in CATEGORIES:
         raise Invalid(f"Validation failed: category must be one of {', '.join(CATEGORIES)}")
     if len(comment) > MAX_COMMENT:

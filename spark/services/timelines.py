@@ -123,8 +123,11 @@ async def home(rt: Runtime, viewer_id: int, page: Page) -> list[StatusView]:
 
 
 def _public_query(*, local: bool, remote: bool, only_media: bool):
+    """Public posts, but none by accounts of silenced servers (`spark domains block --severity silence`):
+    their followers still see them at home."""
     query = select(t.statuses.c.id).where(
-        t.statuses.c.visibility == int(Visibility.PUBLIC), t.statuses.c.reblog_of_id.is_(None))
+        t.statuses.c.visibility == int(Visibility.PUBLIC), t.statuses.c.reblog_of_id.is_(None),
+        ~exists().where(t.accounts.c.id == t.statuses.c.account_id, t.accounts.c.silenced_at.is_not(None)))
     if local:
         query = query.where(t.statuses.c.local.is_(True))
     elif remote:

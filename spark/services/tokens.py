@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, select, update
 
 from spark.adapters.db import schema as t
 from spark.domain.ids import new_id
+from spark.domain.moments import aware
 from spark.runtime import Runtime
 from spark.services import events
 
@@ -70,7 +71,7 @@ async def resolve(rt: Runtime, bearer: str) -> Grant | None:
         row = (await conn.execute(_LOOKUP, {"token_hash": digest(bearer)})).first()
     if row is None:
         return None
-    if row.expires_at is not None and _aware(row.expires_at) < datetime.now(UTC):
+    if row.expires_at is not None and aware(row.expires_at) < datetime.now(UTC):
         return None
     if row.user_id is not None and (row.disabled or not row.approved or row.suspended_at is not None):
         return None
@@ -90,6 +91,3 @@ async def revoke(rt: Runtime, *, token: str, app_id: int | None = None) -> None:
                 await conn.execute(update(t.tokens).where(t.tokens.c.id.in_(ids)).values(revoked_at=datetime.now(UTC)))
                 events.tokens_revoked(conn, ids)
 
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

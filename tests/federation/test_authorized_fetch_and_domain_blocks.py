@@ -48,3 +48,16 @@ def test_a_suspended_domain_can_neither_deliver_nor_receive(tmp_path):
         assert b.domain not in a.spark("domains", "list")
 
 
+
+
+def test_a_silenced_domain_reaches_followers_but_not_the_public_timelines(tmp_path):
+    with running_server(tmp_path / "a", **FEDERATION) as a, running_server(tmp_path / "b", **FEDERATION) as b:
+        alice, bob = a.new_user(), b.new_user()
+        follow_across(alice, handle(b, bob))
+        assert "silence" in a.spark("domains", "block", b.domain, "--severity", "silence")
+        post = bob.status_post("Loud from a silenced server")
+        wait_for(lambda: any(s["uri"] == post["uri"] for s in alice.timeline_home()))
+        assert all(s["uri"] != post["uri"] for s in alice.timeline_public())
+        assert all(s["uri"] != post["uri"] for s in alice.timeline_public(remote=True))
+        a.spark("domains", "unblock", b.domain)
+        assert any(s["uri"] == post["uri"] for s in alice.timeline_public())
