@@ -8,7 +8,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Match, Mount, NoMatchFound, Route
 from starlette.staticfiles import StaticFiles
 
 from spark.adapters.ratelimit_memory import MemoryRateLimiter
@@ -49,6 +49,38 @@ async def health(_request):
     return json_response("OK")
 
 
+class ExactPaths(BaseRoute):
+    """Put first in a route list: sends a request for a path without parameters straight to the route
+    an in-order scan of the list would pick (Starlette tries each route's pattern in turn, which for
+    ~150 routes costs more than the rest of a small request). Anything else falls through to the scan."""
+
+    def __init__(self, routes: list[BaseRoute]):
+        self.table: dict[tuple[str, str], Route] = {}
+        for route in routes:
+            if not isinstance(route, Route) or route.param_convertors or not route.methods:
+                continue
+            for method in route.methods:
+                probe = {"type": "http", "path": route.path, "root_path": "", "method": method}
+                first = next((r for r in routes if r.matches(probe)[0] is Match.FULL), None)
+                if first is route:
+                    self.table[(method, route.path)] = route
+
+    def matches(self, scope):
+        if scope["type"] == "http" and not scope.get("root_path"):
+            route = self.table.get((scope["method"], scope["path"]))
+            if route is not None:
+                match, child_scope = route.matches(scope)
+                if match is Match.FULL:
+                    return Match.FULL, {**child_scope, "route": route}
+        return Match.NONE, {}
+
+    async def handle(self, scope, receive, send):
+        await scope["route"].handle(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params):
+        raise NoMatchFound(name, path_params)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or load_settings()
     runtime = Runtime.from_settings(settings)
@@ -74,7 +106,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings.media_dir.mkdir(parents=True, exist_ok=True)
 
     app = Starlette(
-        routes=routes,
+        routes=[ExactPaths(routes), *routes],
         lifespan=lifespan,
         exception_handlers={SparkError: spark_error_handler, HTTPException: http_error_handler,
                             500: server_error_handler},

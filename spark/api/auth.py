@@ -39,6 +39,7 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+@functools.lru_cache(maxsize=1024)
 def is_loopback(ip: str) -> bool:
     try:
         return ipaddress.ip_address(ip).is_loopback
@@ -113,7 +114,8 @@ def endpoint(scope: str | None = None, *, user: bool = True, public: bool = Fals
                 headers = rate_limits(request, [("api", f"token:{grant.token_id}"),
                                                 ("api_account", f"account:{grant.user_id}")])
             response = await handler(request, grant)
-            response.headers.update(headers)
+            if headers:
+                response.headers.update(headers)
             return response
 
         return route

@@ -21,7 +21,10 @@ def link_header(request: Request, ids: list[int]) -> dict[str, str]:
     if not ids:
         return {}
     rt = request.app.state.runtime
-    base = rt.url(request.url.path)
+    path = request.scope["path"]
+    if "?" in path or "#" in path or "\\" in path:
+        path = request.url.path  # escapes those; building it costs more than the rest of this
+    base = rt.url(path)
     keep = [(k, v) for k, v in request.query_params.multi_items()
             if k not in ("max_id", "since_id", "min_id")]
     next_url = f"{base}?{urlencode(keep + [('max_id', str(ids[-1]))])}"

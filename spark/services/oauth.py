@@ -127,5 +127,7 @@ async def refresh_grant(rt: Runtime, *, app, refresh_token: str | None) -> Issue
             raise invalid
         await conn.execute(update(t.tokens).where(t.tokens.c.id == row.id).values(revoked_at=datetime.now(UTC)))
         events.tokens_revoked(conn, [row.id])
-        return await tokens.issue(rt, user_id=row.user_id, app_id=app.id,
-                                  scopes=frozenset(row.scopes.split()), conn=conn)
+        issued = await tokens.issue(rt, user_id=row.user_id, app_id=app.id,
+                                    scopes=frozenset(row.scopes.split()), conn=conn)
+    tokens.forget([row.id])
+    return issued

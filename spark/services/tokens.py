@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from time import monotonic
 
 from sqlalchemy import bindparam, select, update
 
@@ -65,22 +66,55 @@ _LOOKUP = (
 )
 
 
+# Good grants by (database, token hash) for GRANT_TTL seconds, so that most requests skip the lookup.
+# A revocation made by this process takes effect at once (`forget`, after its commit); one made by another
+# process, like a user's suspension, within GRANT_TTL. Unknown and refused tokens are never kept.
+GRANT_TTL = 10.0
+_GRANTS_MAX = 20_000
+_grants: dict[tuple[str, str], tuple[float, Grant, datetime | None]] = {}
+_revocations = 0  # bumped by `forget`: a lookup that overlapped a revocation does not cache its answer
+
+
 async def resolve(rt: Runtime, bearer: str) -> Grant | None:
     """The grant behind a bearer token, or None if unknown, revoked, expired or its user is barred."""
+    key = (rt.db.url, digest(bearer))
+    cached = _grants.get(key)
+    if cached is not None:
+        deadline, grant, expires_at = cached
+        if deadline > monotonic() and (expires_at is None or expires_at >= datetime.now(UTC)):
+            return grant
+        del _grants[key]
+    revocations = _revocations
     async with rt.db.read() as conn:
-        row = (await conn.execute(_LOOKUP, {"token_hash": digest(bearer)})).first()
+        row = (await conn.execute(_LOOKUP, {"token_hash": key[1]})).first()
     if row is None:
         return None
-    if row.expires_at is not None and aware(row.expires_at) < datetime.now(UTC):
+    expires_at = aware(row.expires_at) if row.expires_at is not None else None
+    if expires_at is not None and expires_at < datetime.now(UTC):
         return None
     if row.user_id is not None and (row.disabled or not row.approved or row.suspended_at is not None):
         return None
-    return Grant(row.id, row.user_id, row.app_id, frozenset(row.scopes.split()), bool(row.admin))
+    grant = Grant(row.id, row.user_id, row.app_id, frozenset(row.scopes.split()), bool(row.admin))
+    if revocations == _revocations:
+        if len(_grants) >= _GRANTS_MAX:
+            _grants.clear()
+        _grants[key] = (monotonic() + GRANT_TTL, grant, expires_at)
+    return grant
+
+
+def forget(token_ids) -> None:
+    """Drop cached grants of tokens just revoked (call once the revocation has committed)."""
+    global _revocations
+    _revocations += 1
+    gone = set(token_ids)
+    for key in [key for key, (_, grant, _) in _grants.items() if grant.token_id in gone]:
+        _grants.pop(key, None)
 
 
 async def revoke(rt: Runtime, *, token: str, app_id: int | None = None) -> None:
     """Revoke by access or refresh token; unknown tokens are ignored (RFC 7009)."""
     hashed = digest(token)
+    revoked: list[int] = []
     async with rt.db.write() as conn:
         for column in (t.tokens.c.token_hash, t.tokens.c.refresh_hash):
             query = select(t.tokens.c.id).where(column == hashed, t.tokens.c.revoked_at.is_(None))
@@ -90,4 +124,6 @@ async def revoke(rt: Runtime, *, token: str, app_id: int | None = None) -> None:
             if ids:
                 await conn.execute(update(t.tokens).where(t.tokens.c.id.in_(ids)).values(revoked_at=datetime.now(UTC)))
                 events.tokens_revoked(conn, ids)
+                revoked += ids
+    forget(revoked)
 

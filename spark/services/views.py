@@ -7,7 +7,6 @@ from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from cachetools import LRUCache
 from sqlalchemy import bindparam, exists, func, select
 
 from spark.adapters.db import schema as t
@@ -15,7 +14,7 @@ from spark.adapters.db.functions import in_ids
 from spark.domain.filters import FilterMatcher
 
 
-@dataclass
+@dataclass(slots=True)
 class StatusView:
     row: Any
     account: Any
@@ -89,10 +88,14 @@ def with_authors(statement, *, marks: bool = False):
     return statement.add_columns(*_marks_columns()) if marks else statement
 
 
+_new = tuple.__new__  # builds a named tuple from a tuple of the right length without a Python-level call
+
+
 def authored(rows) -> list[Authored]:
     """Rows of a `with_authors` statement."""
-    return [Authored(_StatusRow._make(row[:_STATUS_WIDTH]), _AccountRow._make(row[_STATUS_WIDTH:_AUTHORED_WIDTH]),
-                     tuple(bool(v) for v in row[_AUTHORED_WIDTH:_MARKS_END]) or None) for row in rows]
+    return [_new(Authored, (_new(_StatusRow, row[:_STATUS_WIDTH]),
+                            _new(_AccountRow, row[_STATUS_WIDTH:_AUTHORED_WIDTH]),
+                            tuple(map(bool, row[_AUTHORED_WIDTH:_MARKS_END])) or None)) for row in rows]
 
 
 # Posts by id with their authors, and (True) with a viewer's marks too.
@@ -108,6 +111,12 @@ async def _status_rows(conn, ids, viewer_id: int | None) -> dict[int, Authored]:
     return {found.status.id: found for found in authored(rows.all())}
 
 
+async def posts_by_id(conn, ids: list[int], viewer_id: int | None) -> list[Authored]:
+    """The posts that still exist among `ids`, in that order, with authors (and the viewer's marks)."""
+    found = await _status_rows(conn, ids, viewer_id)
+    return [found[i] for i in ids if i in found]
+
+
 @dataclass(frozen=True)
 class _Parts:
     """What only an edit changes on a post: attachments, mentioned accounts, hashtags."""
@@ -118,10 +127,24 @@ class _Parts:
     emojis: list  # custom emoji rows used in a remote post's text
 
 
+class Memo(dict):
+    """A bounded cache of values that never go stale (their keys carry a version): a dict, so a hit costs
+    one `get`; past `maxsize` the oldest entry goes (a hot one is simply made again)."""
+
+    def __init__(self, maxsize: int):
+        super().__init__()
+        self.maxsize = maxsize
+
+    def __setitem__(self, key, value) -> None:
+        if len(self) >= self.maxsize and key not in self:
+            del self[next(iter(self))]
+        super().__setitem__(key, value)
+
+
 # Keyed by (id, edited_at), so an edit made by any process is seen at once and a deleted post is
 # never asked for; the rows are read-only. Apps never change once registered.
-_parts_cache: LRUCache = LRUCache(maxsize=50_000)
-_apps_cache: LRUCache = LRUCache(maxsize=2_000)
+_parts_cache = Memo(maxsize=50_000)
+_apps_cache = Memo(maxsize=2_000)
 
 
 async def _parts(conn, rows) -> dict[int, _Parts]:
@@ -224,15 +247,37 @@ async def hydrate(conn, found: list[Authored], viewer_id: int | None, *, context
     if viewer_id and all_rows:
         apps = await _apps(conn, {r.application_id for r in all_rows.values() if r.application_id})
         for f in everything:
-            for kind, marked in zip(MARKS, f.marks or [False] * len(MARKS), strict=True):
-                if marked:
-                    flags[kind].add(f.status.reblog_of_id or f.status.id)
+            if f.marks and any(f.marks):
+                for kind, marked in zip(MARKS, f.marks, strict=True):
+                    if marked:
+                        flags[kind].add(f.status.reblog_of_id or f.status.id)
 
-    def build(row, depth: int = 0) -> StatusView | None:
-        account = accounts.get(row.account_id)
+    page = _Page(viewer_id, context, filters, accounts, all_rows, parts, polls, own_votes, flags, apps)
+    return [view for view in map(page.build, rows) if view is not None]
+
+
+@dataclass(slots=True)
+class _Page:
+    """What `hydrate` loaded, to build the views from (a class, not a closure that calls itself: that
+    would be a reference cycle, keeping the whole page alive until the cyclic GC ran)."""
+
+    viewer_id: int | None
+    context: str | None
+    filters: FilterMatcher | None
+    accounts: dict[int, Any]
+    all_rows: dict[int, Any]
+    parts: dict[int, _Parts]
+    polls: dict[int, Any]
+    own_votes: dict[int, list[int]]
+    flags: dict[str, set[int]]
+    apps: dict[int, Any]
+
+    def build(self, row, depth: int = 0) -> StatusView | None:
+        account = self.accounts.get(row.account_id)
         if account is None:
             return None
-        part = parts[row.id]
+        part = self.parts[row.id]
+        status_id, poll_id, flags, viewer_id = row.id, row.poll_id, self.flags, self.viewer_id
         view = StatusView(
             row=row,
             account=account,
@@ -240,33 +285,26 @@ async def hydrate(conn, found: list[Authored], viewer_id: int | None, *, context
             mentions=part.mentions,
             tags=part.tags,
             emojis=part.emojis,
-            poll=polls.get(row.poll_id) if row.poll_id else None,
-            poll_own_votes=own_votes.get(row.poll_id, []) if row.poll_id else None,
-            favourited=row.id in flags["fav"],
-            reblogged=row.id in flags["reblog"],
-            bookmarked=row.id in flags["bookmark"],
-            pinned=(row.id in flags["pin"]) if viewer_id == row.account_id else None,
-            application=apps.get(row.application_id) if viewer_id else None,
+            poll=self.polls.get(poll_id) if poll_id else None,
+            poll_own_votes=self.own_votes.get(poll_id, []) if poll_id else None,
+            favourited=status_id in flags["fav"],
+            reblogged=status_id in flags["reblog"],
+            bookmarked=status_id in flags["bookmark"],
+            pinned=(status_id in flags["pin"]) if viewer_id == row.account_id else None,
+            application=self.apps.get(row.application_id) if viewer_id and row.application_id else None,
         )
         if row.reblog_of_id and depth == 0:
-            inner = all_rows.get(row.reblog_of_id)
-            view.reblog = build(inner, depth + 1) if inner else None
+            inner = self.all_rows.get(row.reblog_of_id)
+            view.reblog = self.build(inner, depth + 1) if inner else None
             if view.reblog is None:
                 return None
         if row.quote_of_id and depth < 2:
-            inner = all_rows.get(row.quote_of_id)
-            view.quote = build(inner, depth + 1) if inner else None
-        if filters is not None and context:
+            inner = self.all_rows.get(row.quote_of_id)
+            view.quote = self.build(inner, depth + 1) if inner else None
+        if self.filters and self.context:
             target = view.reblog or view
-            view.filtered = filters.match(target.row, context)
+            view.filtered = self.filters.match(target.row, self.context)
         return view
-
-    out = []
-    for row in rows:
-        view = build(row)
-        if view is not None:
-            out.append(view)
-    return out
 
 
 async def load_filters(conn, viewer_id: int | None, *, any_exist: bool = True) -> FilterMatcher | None:

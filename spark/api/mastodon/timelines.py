@@ -7,7 +7,7 @@ from starlette.routing import Route
 from spark.api import params
 from spark.api.auth import endpoint, runtime
 from spark.api.pagination import link_header, page_params
-from spark.api.presenters import statuses_json
+from spark.api.presenters import statuses_fragment
 from spark.api.responses import json_response
 from spark.services import timelines
 from spark.services.paging import Page
@@ -21,7 +21,7 @@ async def _page(request) -> tuple[params.Params, Page]:
 
 def _present(request, views, viewer):
     rt = runtime(request)
-    return json_response(statuses_json(rt, views, viewer),
+    return json_response(statuses_fragment(rt, views, viewer),
                          headers=link_header(request, [v.row.id for v in views]))
 
 
