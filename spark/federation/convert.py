@@ -33,6 +33,8 @@ CONTEXT = [AS, "https://w3id.org/security/v1", {
     "Emoji": "toot:Emoji", "schema": "http://schema.org#", "PropertyValue": "schema:PropertyValue",
     "value": "schema:value", "quote": {"@id": "https://w3id.org/fep/044f#quote", "@type": "@id"},
     "_misskey_quote": "https://misskey-hub.net/ns#_misskey_quote", "quoteUri": "http://fedibird.com/ns#quoteUri",
+    "QuoteRequest": "https://w3id.org/fep/044f#QuoteRequest",
+    "quoteAuthorization": {"@id": "https://w3id.org/fep/044f#quoteAuthorization", "@type": "@id"},
 }]
 POST_TYPES = frozenset({"Note", "Question", "Article", "Page", "Video", "Image", "Audio", "Event"})
 ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})

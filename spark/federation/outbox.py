@@ -72,14 +72,35 @@ async def post_published(rt: Runtime, conn, status_id: int) -> None:
     view, note, concerned = await _note(rt, conn, status_id)
     await _queue(conn, view.account.id, documents.create(note),
                  followers=view.row.visibility != Visibility.DIRECT, account_ids=concerned)
+    if view.row.quote_state == "pending":
+        await _quote_requested(conn, view, note)
 
 
-async def post_edited(rt: Runtime, conn, status_id: int) -> None:
+async def _quote_requested(conn, view, note: dict[str, Any]) -> None:
+    """FEP-044f: ask the author of the remote post quoted whether they consent. The answer (an Accept
+    with a stamp, or a Reject) names this id, which leads back to the quoting post."""
+    quoted_author = (await conn.execute(select(t.accounts.c.id, t.accounts.c.uri)
+                                        .join(t.statuses, t.statuses.c.account_id == t.accounts.c.id)
+                                        .where(t.statuses.c.id == view.row.quote_of_id))).first()
+    if quoted_author is None:
+        return
+    request = documents.activity("QuoteRequest", urls.quote_request(note["id"]), note["attributedTo"],
+                                 note.get("quote"), to=[quoted_author.uri], instrument=note)
+    await _queue(conn, view.account.id, request, account_ids=[quoted_author.id])
+
+
+async def post_edited(rt: Runtime, conn, status_id: int, *, tell_concerned: bool = True) -> None:
     view, note, concerned = await _note(rt, conn, status_id)
     activity = documents.activity("Update", f"{note['id']}#updates/{int(datetime.now(UTC).timestamp())}",
                                   note["attributedTo"], note, to=note["to"], cc=note["cc"])
     await _queue(conn, view.account.id, activity, followers=view.row.visibility != Visibility.DIRECT,
-                 account_ids=concerned)
+                 account_ids=concerned if tell_concerned else [a.id for a in view.mentions])
+
+
+async def quote_authorized(rt: Runtime, conn, status_id: int) -> None:
+    """An Update(Note) now carrying `quoteAuthorization`, as Mastodon sends, so servers holding the post
+    see the quote as approved. Not to the quoted author's server for its own sake: it issued the stamp."""
+    await post_edited(rt, conn, status_id, tell_concerned=False)
 
 
 async def post_deleted(rt: Runtime, conn, row, author) -> None:

@@ -44,6 +44,11 @@ def status(rt: Runtime, username: str, status_id: int) -> str:
     return actor(rt, username) + f"/statuses/{status_id}"
 
 
+def quote_request(status_uri: str) -> str:
+    """The id of the QuoteRequest a local post sends for the remote post it quotes (one per post)."""
+    return status_uri + "#quote_request"
+
+
 def shared_inbox(rt: Runtime) -> str:
     return rt.url("/inbox")
 
@@ -71,6 +76,12 @@ def local_status_id(rt: Runtime, uri: str) -> int | None:
     path = urlsplit(uri).path
     match = _STATUS_PATH.match(path) or _PROFILE_STATUS_PATH.match(path)
     return int(match.group(2)) if match else None
+
+
+def local_quote_request_status_id(rt: Runtime, uri: str) -> int | None:
+    """The id of the local post whose QuoteRequest a URI names, else None."""
+    status_uri, _, fragment = uri.partition("#")
+    return local_status_id(rt, status_uri) if fragment == "quote_request" else None
 
 
 def local_username(rt: Runtime, uri: str) -> str | None:

@@ -1,4 +1,5 @@
-"""Quote posts after publication (Mastodon 4.5): list, revoke, change who may quote."""
+"""Quote posts after publication (Mastodon 4.5): list, revoke, change who may quote, and the consent
+asked of and given by other servers (FEP-044f)."""
 
 from __future__ import annotations
 
@@ -95,3 +96,57 @@ async def authorization(rt: Runtime, username: str, status_id: int, quote_id: in
     if author is None or author.domain or author.username.lower() != username.lower():
         return None
     return author, quoted, quote
+
+
+async def remote_request_answered(rt: Runtime, *, quoting_id: int, answerer_id: int, stamp: str | None) -> bool:
+    """The author of the remote post a local post quotes answered its QuoteRequest (FEP-044f): an Accept
+    carrying their QuoteAuthorization stamp makes the quote accepted (once, from pending); a Reject refuses
+    it, or revokes it once accepted (as Mastodon reads a late Reject). Nobody else is heard."""
+    async with rt.db.write() as conn:
+        quoting = (await conn.execute(select(t.statuses).where(
+            t.statuses.c.id == quoting_id, t.statuses.c.local.is_(True)))).first()
+        if quoting is None or quoting.quote_of_id is None or await _quoted_author(conn, quoting) != answerer_id:
+            return False
+        if stamp is None:
+            return await _withdraw(conn, quoting)
+        accepted = await conn.execute(update(t.statuses).where(
+            t.statuses.c.id == quoting.id, t.statuses.c.quote_state == "pending").values(
+            quote_state="accepted", quote_authorization_uri=stamp))
+        if not accepted.rowcount:
+            return False
+        await conn.execute(update(t.statuses).where(t.statuses.c.id == quoting.quote_of_id).values(
+            quotes_count=t.statuses.c.quotes_count + 1))
+        await outbox.quote_authorized(rt, conn, quoting.id)
+        return True
+
+
+async def remote_authorization_withdrawn(rt: Runtime, *, author_id: int, stamp: str) -> bool:
+    """A remote author deleted the stamp they gave a local quote of their post: the quote is revoked.
+    Looked up read-only first, since every remote Delete of something not here asks."""
+    async with rt.db.read() as conn:
+        quoting_id = await conn.scalar(select(t.statuses.c.id).where(
+            t.statuses.c.quote_authorization_uri == stamp, t.statuses.c.local.is_(True)).limit(1))
+    if quoting_id is None:
+        return False
+    async with rt.db.write() as conn:
+        quoting = (await conn.execute(select(t.statuses).where(t.statuses.c.id == quoting_id))).first()
+        if quoting is None or await _quoted_author(conn, quoting) != author_id:
+            return False
+        return await _withdraw(conn, quoting)
+
+
+async def _quoted_author(conn, quoting) -> int | None:
+    return await conn.scalar(select(t.statuses.c.account_id).where(t.statuses.c.id == quoting.quote_of_id))
+
+
+async def _withdraw(conn, quoting) -> bool:
+    """Pending → rejected; accepted → revoked, and the quoted post counts one quote less."""
+    state = {"pending": "rejected", "accepted": "revoked"}.get(quoting.quote_state)
+    if state is None:
+        return False
+    changed = await conn.execute(update(t.statuses).where(
+        t.statuses.c.id == quoting.id, t.statuses.c.quote_state == quoting.quote_state).values(quote_state=state))
+    if changed.rowcount and state == "revoked":
+        await conn.execute(update(t.statuses).where(t.statuses.c.id == quoting.quote_of_id).values(
+            quotes_count=greatest(conn)(t.statuses.c.quotes_count - 1, 0)))
+    return bool(changed.rowcount)

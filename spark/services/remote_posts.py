@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select, update
 
 from spark.adapters.db import schema as t
-from spark.adapters.db.functions import insert_ignore
+from spark.adapters.db.functions import insert_ignore, lock_key
 from spark.domain.ids import new_id
 from spark.domain.moments import aware
 from spark.domain.remote import RemotePost
@@ -56,6 +56,8 @@ async def store(rt: Runtime, author, post: RemotePost, *, parent=None, quoted=No
                 mentioned_ids: list[int] = ()) -> int:
     """Store a remote post (once: a second delivery returns the first copy's id)."""
     async with rt.db.write() as conn:
+        # Its Create and a fetch of it (a QuoteRequest naming it, a reply) may be handled at the same time.
+        await lock_key(conn, "status:" + post.uri)
         existing = await by_uri(conn, post.uri)
         if existing is not None:
             return existing.id

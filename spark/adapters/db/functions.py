@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, any_, bindparam, func
+import hashlib
+
+from sqlalchemy import BigInteger, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
@@ -53,3 +55,11 @@ def insert_ignore(conn, table, **values):
 
         return pg_insert(table).values(**values).on_conflict_do_nothing()
     return table.insert().values(**values).prefix_with("OR IGNORE")
+
+
+async def lock_key(conn, key: str) -> None:
+    """Hold writers of the same `key` apart until this transaction ends, so a check-then-insert is not
+    raced: a transaction-scoped advisory lock on PostgreSQL; SQLite has a single writer already."""
+    if conn.dialect.name == "postgresql":
+        number = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+        await conn.execute(select(func.pg_advisory_xact_lock(number)))

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 
 metadata = MetaData(
@@ -70,6 +71,8 @@ accounts = Table(
     Column("suspended_at", DateTime(timezone=True)),
     Column("silenced_at", DateTime(timezone=True)),
     Column("moved_to_account_id", BigInteger),
+    # Too many followers to fan out to: their followers' home feeds merge their posts in at read time.
+    Column("merge_at_read", Boolean, nullable=False, server_default="0"),
     # Remote actors (ActivityPub): where to deliver, and the key their requests are signed with.
     Column("actor_type", String(32), nullable=False, server_default="Person"),
     Column("inbox_url", Text),
@@ -87,6 +90,8 @@ accounts = Table(
 Index("ix_accounts_username_domain", func.lower(accounts.c.username), accounts.c.domain, unique=True)
 Index("ix_accounts_uri", accounts.c.uri)
 Index("ix_accounts_key_id", accounts.c.key_id)
+Index("ix_accounts_merge_at_read", accounts.c.id, sqlite_where=text("merge_at_read = 1"),
+      postgresql_where=text("merge_at_read"))
 
 # Private keys of local actors (account_id 0 is the instance actor): kept apart from account rows,
 # which are read, cached and rendered everywhere.
@@ -172,6 +177,8 @@ statuses = Table(
     _ref("reblog_of_id", nullable=True),
     _ref("quote_of_id", nullable=True, index=True),
     Column("quote_state", String(16)),  # pending | accepted | rejected | revoked
+    # A local quote of a remote post: the QuoteAuthorization stamp its author's server granted (FEP-044f).
+    Column("quote_authorization_uri", String(2048)),
     Column("quote_approval_policy", String(16), nullable=False, server_default="public"),
     Column("text", Text, nullable=False, server_default=""),  # source as typed
     Column("content", Text, nullable=False, server_default=""),  # rendered HTML
@@ -191,6 +198,10 @@ statuses = Table(
 Index("ix_statuses_account_id_id", statuses.c.account_id, statuses.c.id)
 Index("ix_statuses_public", statuses.c.visibility, statuses.c.local, statuses.c.id)
 Index("ix_statuses_uri", statuses.c.uri)
+# Every remote Delete is checked against the stamps held here; only the few quoting posts carry one.
+Index("ix_statuses_quote_authorization_uri", statuses.c.quote_authorization_uri,
+      sqlite_where=statuses.c.quote_authorization_uri.isnot(None),
+      postgresql_where=statuses.c.quote_authorization_uri.isnot(None))
 # Reposts of a post, and "has the viewer reposted these?" without scanning the viewer's posts.
 Index("ix_statuses_reblog_of_id_account_id", statuses.c.reblog_of_id, statuses.c.account_id)
 

@@ -67,6 +67,7 @@ def upgrade() -> None:
     sa.Column('suspended_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('silenced_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('moved_to_account_id', sa.BigInteger(), nullable=True),
+    sa.Column('merge_at_read', sa.Boolean(), server_default='0', nullable=False),
     sa.Column('actor_type', sa.String(length=32), server_default='Person', nullable=False),
     sa.Column('inbox_url', sa.Text(), nullable=True),
     sa.Column('shared_inbox_url', sa.Text(), nullable=True),
@@ -83,6 +84,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.create_index('ix_accounts_key_id', ['key_id'], unique=False)
+        batch_op.create_index('ix_accounts_merge_at_read', ['id'], unique=False, sqlite_where=sa.text('merge_at_read = 1'), postgresql_where=sa.text('merge_at_read'))
         batch_op.create_index('ix_accounts_uri', ['uri'], unique=False)
 
     # Usernames are unique per domain regardless of case (autogenerate cannot see expression indexes).
@@ -450,6 +452,7 @@ def upgrade() -> None:
     sa.Column('reblog_of_id', sa.BigInteger(), nullable=True),
     sa.Column('quote_of_id', sa.BigInteger(), nullable=True),
     sa.Column('quote_state', sa.String(length=16), nullable=True),
+    sa.Column('quote_authorization_uri', sa.String(length=2048), nullable=True),
     sa.Column('quote_approval_policy', sa.String(length=16), server_default='public', nullable=False),
     sa.Column('text', sa.Text(), server_default='', nullable=False),
     sa.Column('content', sa.Text(), server_default='', nullable=False),
@@ -473,6 +476,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_statuses_in_reply_to_id'), ['in_reply_to_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_statuses_in_reply_to_uri'), ['in_reply_to_uri'], unique=False)
         batch_op.create_index('ix_statuses_public', ['visibility', 'local', 'id'], unique=False)
+        batch_op.create_index('ix_statuses_quote_authorization_uri', ['quote_authorization_uri'], unique=False, sqlite_where=sa.text('quote_authorization_uri IS NOT NULL'), postgresql_where=sa.text('quote_authorization_uri IS NOT NULL'))
         batch_op.create_index(batch_op.f('ix_statuses_quote_of_id'), ['quote_of_id'], unique=False)
         batch_op.create_index('ix_statuses_reblog_of_id_account_id', ['reblog_of_id', 'account_id'], unique=False)
         batch_op.create_index('ix_statuses_uri', ['uri'], unique=False)
@@ -535,6 +539,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_statuses_uri')
         batch_op.drop_index('ix_statuses_reblog_of_id_account_id')
         batch_op.drop_index(batch_op.f('ix_statuses_quote_of_id'))
+        batch_op.drop_index('ix_statuses_quote_authorization_uri', sqlite_where=sa.text('quote_authorization_uri IS NOT NULL'), postgresql_where=sa.text('quote_authorization_uri IS NOT NULL'))
         batch_op.drop_index('ix_statuses_public')
         batch_op.drop_index(batch_op.f('ix_statuses_in_reply_to_uri'))
         batch_op.drop_index(batch_op.f('ix_statuses_in_reply_to_id'))
@@ -645,6 +650,7 @@ def downgrade() -> None:
     op.drop_table('apps')
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.drop_index('ix_accounts_uri')
+        batch_op.drop_index('ix_accounts_merge_at_read', sqlite_where=sa.text('merge_at_read = 1'), postgresql_where=sa.text('merge_at_read'))
         batch_op.drop_index('ix_accounts_key_id')
 
     op.drop_table('accounts')
