@@ -5,7 +5,13 @@ on the same database, timed in-process. Prints one line per F:
 
   B2 fanout sqlite F=10000: spark POST p50 … p99 …, full fan-out p50 … max … | floor … | ratio …
 
+Past the celebrity threshold (SPARK_CELEBRITY_FOLLOWERS, 50,000 by default; --celebrity-followers sets
+it) nothing is fanned out: the post is merged into followers' home timelines when they read them. Then
+"on every feed" is the time until the post tops the home timeline of 10 followers read through the
+API, and the line also gives the feed rows written per post (1: the author's own).
+
 Usage: python bench/b2_fanout.py [--followers 100,10000,100000] [--posts 20] [--backend sqlite|postgres]
+                                 [--celebrity-followers N]
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import DATA, free_port, seeded_database, start, stop  # noqa: E402
-from bench.seed import AUTHOR_TOKEN, seed_audience  # noqa: E402
+from bench.seed import AUTHOR_TOKEN, listener_token, seed_audience  # noqa: E402
 from spark.adapters.db import schema as t  # noqa: E402
 from spark.adapters.db.database import Database  # noqa: E402
 from spark.config import normalize_database_url  # noqa: E402
@@ -43,9 +49,26 @@ async def on_feeds(db: Database, status_id: int) -> int:
             t.home_feed.c.status_id == status_id))
 
 
+async def merged_at_read(db: Database) -> bool:
+    async with db.read() as conn:
+        return bool(await conn.scalar(select(t.accounts.c.merge_at_read).where(t.accounts.c.username == "author")))
+
+
+async def on_home_timelines(http: httpx.AsyncClient, readers: list[str], status_id: int) -> bool:
+    """Whether the post tops each reader's home timeline, read through the API."""
+    for token in readers:
+        response = await http.get("/api/v1/timelines/home", params={"limit": 1},
+                                  headers={"Authorization": f"Bearer {token}"})
+        response.raise_for_status()
+        if not response.json() or int(response.json()[0]["id"]) != status_id:
+            return False
+    return True
+
+
 async def measure_spark(base: str, url: str, followers: int, posts: int) -> dict:
     db = Database(normalize_database_url(url))
-    post_seconds, full_seconds = [], []
+    post_seconds, full_seconds, rows_written = [], [], []
+    readers = [listener_token(i) for i in range(0, followers, max(1, followers // 10))]
     async with httpx.AsyncClient(base_url=base, timeout=120) as http:
         for n in range(posts):
             started = time.perf_counter()
@@ -55,11 +78,18 @@ async def measure_spark(base: str, url: str, followers: int, posts: int) -> dict
             post_seconds.append(time.perf_counter() - started)
             status_id = int(response.json()["id"])
             deadline = started + 60
-            while await on_feeds(db, status_id) < followers + 1 and time.perf_counter() < deadline:
-                await asyncio.sleep(0.005)
+            if await merged_at_read(db):
+                while not await on_home_timelines(http, readers, status_id) and time.perf_counter() < deadline:
+                    await asyncio.sleep(0.005)
+            else:
+                while await on_feeds(db, status_id) < followers + 1 and time.perf_counter() < deadline:
+                    await asyncio.sleep(0.005)
             full_seconds.append(time.perf_counter() - started)
+            rows_written.append(await on_feeds(db, status_id))
+    merged = await merged_at_read(db)
     await db.dispose()
-    return {"post": sorted(post_seconds), "full": sorted(full_seconds)}
+    return {"post": sorted(post_seconds), "full": sorted(full_seconds), "merged": merged,
+            "rows": max(rows_written)}
 
 
 async def measure_floor(url: str, posts: int) -> list[float]:
@@ -91,6 +121,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=20)
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--celebrity-followers", type=int, help="SPARK_CELEBRITY_FOLLOWERS for the server")
     args = parser.parse_args()
     for followers in [int(f) for f in args.followers.split(",")]:
         url = prepare(args.backend, followers, args.postgres_url)
@@ -98,6 +129,8 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         env = {**os.environ, "SPARK_DATABASE_URL": url, "SPARK_DATA_DIR": str(DATA / "runtime"),
                "SPARK_DOMAIN": f"127.0.0.1:{port}", "PYTHONPATH": str(ROOT)}
+        if args.celebrity_followers is not None:
+            env["SPARK_CELEBRITY_FOLLOWERS"] = str(args.celebrity_followers)
         spark = start([sys.executable, "-m", "spark", "serve", "--host", "127.0.0.1", "--port", str(port),
                        "--log-level", "warning"], env, base + "/health")
         try:
@@ -107,7 +140,9 @@ def main() -> None:
         floor = asyncio.run(measure_floor(url, args.posts))
         full, post = figures["full"], figures["post"]
         ratio = statistics.median(floor) / statistics.median(full)
-        print(f"B2 fanout {args.backend} F={followers} posts={args.posts}: spark POST p50 "
+        mode = "merged at read" if figures["merged"] else "fanned out"
+        print(f"B2 fanout {args.backend} F={followers} posts={args.posts} ({mode}, feed rows per post "
+              f"{figures['rows']:,}): spark POST p50 "
               f"{statistics.median(post) * 1000:.0f} ms p99 {pct(post, 0.99) * 1000:.0f} ms, on every feed after "
               f"p50 {statistics.median(full) * 1000:.0f} ms max {full[-1] * 1000:.0f} ms "
               f"({followers / statistics.median(full):,.0f} rows/s) | floor batched insert p50 "

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     streaming_heartbeat_seconds: float = 15.0  # idle SSE streams get a comment line this often
     embedded_worker: bool = True  # spark serve also runs queued jobs; off when `spark worker`s do
     fanout_inline_max: int = 1000  # followers; above it home feeds are filled by a background job
+    celebrity_followers: int = 50_000  # above it an account's posts are merged into home feeds at read time
+    home_feed_size: int = 800  # newest entries kept per home feed (older ones are trimmed)
     streaming_backlog: int = 1000  # events a listener may fall behind by before it is cut off
     streaming_max_connections: int = 20_000  # per process; past it new streams are refused with 503
     secret_key: str | None = None

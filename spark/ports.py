@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Protocol
 
 
@@ -28,5 +29,31 @@ class PubSub(Protocol):
     async def publish(self, messages: list[tuple[str, bytes]]) -> None: ...
 
     async def subscription(self) -> Subscription: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class FeedChange:
+    """What a committed transaction did to some home feeds: added one post, removed posts, or changed
+    them so much (follow, unfollow, block) that a cached copy is best dropped and rebuilt."""
+
+    account_ids: list[int]
+    added: int | None = None
+    removed: list[int] = field(default_factory=list)
+    dropped: bool = False
+
+
+class FeedCache(Protocol):
+    """A cache of the newest entries of home feeds (Redis at scale); the database stays the truth."""
+
+    async def window(self, account_id: int, *, max_id: int | None, since_id: int | None, min_id: int | None,
+                     limit: int) -> list[int] | None:
+        """Status ids for a page, newest first, or None when the cache cannot answer it in full."""
+
+    async def fill(self, account_id: int, newest_ids: list[int], *, whole: bool) -> None:
+        """Cache a feed's newest ids; `whole` when they are all the feed has."""
+
+    async def apply(self, changes: list[FeedChange]) -> None: ...
 
     async def close(self) -> None: ...

@@ -6,28 +6,35 @@ import logging
 from dataclasses import dataclass, field
 
 from spark.adapters.db.database import Database
+from spark.adapters.feeds_redis import RedisFeedCache
 from spark.adapters.http import FederationHttp
 from spark.adapters.jobs_sql import GroupEnqueuer
 from spark.adapters.media_disk import DiskMediaStore
 from spark.adapters.pubsub_memory import MemoryPubSub
 from spark.adapters.pubsub_redis import RedisPubSub
 from spark.config import Settings
-from spark.ports import PubSub
+from spark.ports import FeedCache, FeedChange, PubSub
 
 logger = logging.getLogger(__name__)
 
 
-def _best_effort(publish):
-    """Live events are a courtesy: if Redis is unreachable the action has still happened (and queued
-    jobs are still found by polling), so the request must not fail after its commit."""
+def _after_commit(pubsub: PubSub, feed_cache: FeedCache | None):
+    """What a committed transaction queued: live events to publish and feed changes for the cache.
 
-    async def publish_or_log(messages: list) -> None:
+    Both are best effort: if Redis is unreachable the action has still happened (queued jobs are still
+    found by polling; cached feeds that missed changes are dropped when Redis is back, and rebuilt from
+    the database), so the request must not fail after its commit."""
+
+    async def hand_over(items: list) -> None:
+        changes = [item for item in items if isinstance(item, FeedChange)]
         try:
-            await publish(messages)
+            await pubsub.publish([item for item in items if not isinstance(item, FeedChange)])
         except Exception:  # noqa: BLE001 - logged; the committed action stands
             logger.exception("live events could not be published")
+        if changes and feed_cache is not None:
+            await feed_cache.apply(changes)  # never raises: see RedisFeedCache
 
-    return publish_or_log
+    return hand_over
 
 
 def _host_map(spec: str) -> dict[str, str]:
@@ -42,6 +49,7 @@ class Runtime:
     db: Database
     media: DiskMediaStore
     pubsub: PubSub
+    feed_cache: FeedCache | None = None  # Redis, when configured; else home feeds are read from the database
     _http: FederationHttp | None = field(default=None, repr=False)
     _enqueuer: GroupEnqueuer | None = field(default=None, repr=False)
 
@@ -50,12 +58,14 @@ class Runtime:
         db = Database(settings.effective_database_url, server_pool_size=settings.database_pool_size)
         backlog = settings.streaming_backlog
         pubsub = RedisPubSub(settings.redis_url, backlog) if settings.redis_url else MemoryPubSub(backlog)
-        db.on_commit = _best_effort(pubsub.publish)  # live events leave once their transaction has committed
+        feed_cache = RedisFeedCache(settings.redis_url, settings.home_feed_size) if settings.redis_url else None
+        db.on_commit = _after_commit(pubsub, feed_cache)  # once their transaction has committed
         return cls(
             settings=settings,
             db=db,
             media=DiskMediaStore(settings.media_dir, base_url=settings.base_url + "/media"),
             pubsub=pubsub,
+            feed_cache=feed_cache,
         )
 
     def url(self, path: str) -> str:
@@ -83,4 +93,6 @@ class Runtime:
         if self._http is not None:
             await self._http.close()
         await self.pubsub.close()
+        if self.feed_cache is not None:
+            await self.feed_cache.close()
         await self.db.dispose()

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from spark.adapters.db import schema as t
 from spark.adapters.db.database import Database
 from spark.adapters.db.functions import in_ids
 from spark.domain.visibility import Visibility
+from spark.services.feeds import local_followers
 
 
 def home(account_id: int) -> str:
@@ -68,13 +69,22 @@ async def _lists_for(conn, author_id: int) -> list[str]:
     return [list_timeline(list_id) for list_id in rows.scalars()]
 
 
-async def _feeds_with(conn, status_ids: list[int]) -> dict[int, list[str]]:
-    """For each post, the home-feed channels of those who have it on their feed."""
+async def _feeds_with(conn, posts: list) -> dict[int, list[str]]:
+    """For each post, the home-feed channels of those who have it on their feed, or who read it there
+    merged in from an author with too many followers to fan out to (see feeds.py)."""
     rows = await conn.execute(select(t.home_feed.c.status_id, t.home_feed.c.account_id).where(
-        in_ids(t.home_feed.c.status_id)), {"ids": status_ids})
+        in_ids(t.home_feed.c.status_id)), {"ids": [post.id for post in posts]})
     out: dict[int, list[str]] = defaultdict(list)
     for status_id, account_id in rows:
         out[status_id].append(home(account_id))
+    authors = {post.account_id for post in posts}
+    merged = set((await conn.execute(select(t.accounts.c.id).where(
+        t.accounts.c.id.in_(authors), t.accounts.c.merge_at_read == true()))).scalars())
+    for author_id in merged:
+        followers = [home(a) for a in (await conn.execute(local_followers(author_id))).scalars()]
+        for post in posts:
+            if post.account_id == author_id and post.visibility < Visibility.DIRECT:
+                out[post.id] += followers
     return out
 
 
@@ -93,13 +103,13 @@ def reached_feeds(conn, *, status_id: int, account_ids: list[int]) -> None:
 
 
 async def status_edited(conn, *, row, tags: list[str]) -> None:
-    channels = (await _feeds_with(conn, [row.id]))[row.id] + _public_channels(row.visibility, row.local, tags, False)
+    channels = (await _feeds_with(conn, [row]))[row.id] + _public_channels(row.visibility, row.local, tags, False)
     _emit(conn, channels, {"event": "status.update", "status_id": row.id})
 
 
 async def statuses_deleting(conn, rows: list) -> None:
     """Call before the rows and their feed entries go: everyone who may be showing them hears of it."""
-    feeds = await _feeds_with(conn, [row.id for row in rows])
+    feeds = await _feeds_with(conn, rows)
     for row in rows:
         channels = feeds[row.id]
         if row.visibility <= Visibility.UNLISTED and not row.reblog_of_id:

@@ -2,18 +2,26 @@
 
 Fan-out is one INSERT … SELECT: inside the posting transaction for ordinary audiences, and in a
 background job (see posting.distribute) past `fanout_inline_max` followers, so that a post by a
-popular account answers at once.
+popular account answers at once. Past `celebrity_followers` nothing is written at all: the account
+is marked `merge_at_read` and its followers' home timelines merge its posts in when read (the hybrid
+Twitter used). Feeds keep their newest `home_feed_size` entries (`trim`).
+
+With Redis, each change is also queued for the feed cache (ports.FeedChange), applied once the
+transaction has committed.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import and_, delete, insert, literal, select
+from sqlalchemy import and_, delete, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from spark.adapters.db import schema as t
+from spark.adapters.db.database import Database
 from spark.domain.visibility import Visibility
+from spark.ports import FeedChange
 
 MERGE_ON_FOLLOW = 40  # recent posts of a newly followed account pulled into the home feed
+CELEBRITY_EXIT = 0.8  # a marked account fans out again once below this share of the threshold
 
 
 def _insert_ignore(conn, rows_select):
@@ -23,28 +31,35 @@ def _insert_ignore(conn, rows_select):
     return insert(t.home_feed).from_select(["account_id", "status_id"], rows_select).prefix_with("OR IGNORE")
 
 
+def _changed(conn, change: FeedChange) -> None:
+    Database.after_commit(conn, change)
+
+
+def local_followers(author_id: int, *, reblogs_only: bool = False):
+    """The local accounts that follow `author_id` (only those who show its reposts, if asked)."""
+    query = (select(t.follows.c.account_id).join(t.accounts, t.accounts.c.id == t.follows.c.account_id)
+             .where(t.follows.c.target_account_id == author_id, t.accounts.c.domain == ""))
+    return query.where(t.follows.c.show_reblogs.is_(True)) if reblogs_only else query
+
+
 async def fan_out(conn, *, status_id: int, author_id: int, visibility: int, is_reblog: bool,
                   mentioned_ids: list[int]) -> list[int]:
     """Put a new post on its author's and its local audience's home feeds; returns whose."""
     if visibility != Visibility.DIRECT:
-        audience = (
-            select(t.follows.c.account_id)
-            .join(t.accounts, t.accounts.c.id == t.follows.c.account_id)
-            .where(t.follows.c.target_account_id == author_id, t.accounts.c.domain == "")
-        )
-        if is_reblog:
-            audience = audience.where(t.follows.c.show_reblogs.is_(True))
+        audience = local_followers(author_id, reblogs_only=is_reblog)
     else:
         audience = select(t.accounts.c.id).where(t.accounts.c.id.in_(mentioned_ids), t.accounts.c.domain == "")
     await add_own(conn, account_id=author_id, status_id=status_id)
     rows = audience.with_only_columns(audience.selected_columns[0], literal(status_id))
-    inserted = await conn.execute(_insert_ignore(conn, rows).returning(t.home_feed.c.account_id))
-    return [author_id, *inserted.scalars()]
+    inserted = list((await conn.execute(_insert_ignore(conn, rows).returning(t.home_feed.c.account_id))).scalars())
+    _changed(conn, FeedChange(added=status_id, account_ids=inserted))
+    return [author_id, *inserted]
 
 
 async def add_own(conn, *, account_id: int, status_id: int) -> None:
     """An author sees their own post on their home feed at once, whatever happens to the fan-out."""
     await conn.execute(_insert_ignore(conn, select(literal(account_id), literal(status_id))))
+    _changed(conn, FeedChange(added=status_id, account_ids=[account_id]))
 
 
 async def merge_account(conn, *, follower_id: int, target_id: int, limit: int = MERGE_ON_FOLLOW) -> None:
@@ -55,6 +70,7 @@ async def merge_account(conn, *, follower_id: int, target_id: int, limit: int = 
         .order_by(t.statuses.c.id.desc()).limit(limit)
     )
     await conn.execute(_insert_ignore(conn, recent))
+    _changed(conn, FeedChange(dropped=True, account_ids=[follower_id]))
 
 
 async def unmerge_account(conn, *, follower_id: int, target_id: int) -> None:
@@ -62,8 +78,55 @@ async def unmerge_account(conn, *, follower_id: int, target_id: int) -> None:
     authored = select(t.statuses.c.id).where(t.statuses.c.account_id == target_id)
     await conn.execute(delete(t.home_feed).where(and_(
         t.home_feed.c.account_id == follower_id, t.home_feed.c.status_id.in_(authored))))
+    _changed(conn, FeedChange(dropped=True, account_ids=[follower_id]))
 
 
 async def remove_status(conn, status_ids: list[int]) -> None:
     if status_ids:
-        await conn.execute(delete(t.home_feed).where(t.home_feed.c.status_id.in_(status_ids)))
+        holders = await conn.execute(delete(t.home_feed).where(t.home_feed.c.status_id.in_(status_ids))
+                                     .returning(t.home_feed.c.account_id))
+        _changed(conn, FeedChange(removed=list(status_ids), account_ids=sorted(set(holders.scalars()))))
+
+
+def merges_at_read(author, celebrity_followers: int) -> bool:
+    """Whether a new post by `author` skips fan-out: marked accounts stay marked until they have clearly
+    fewer followers than the threshold, so that their posts do not flicker in and out of feeds."""
+    if author.merge_at_read:
+        return author.followers_count >= celebrity_followers * CELEBRITY_EXIT
+    return author.followers_count > celebrity_followers
+
+
+async def mark_merge_at_read(conn, author_id: int, marked: bool) -> None:
+    """Switch an account between fan-out and read-time merge. Switching back to fan-out refills its
+    followers' feeds with its recent posts, which until now were only merged in when read."""
+    await conn.execute(update(t.accounts).where(t.accounts.c.id == author_id).values(merge_at_read=marked))
+    if not marked:
+        recent = (select(t.statuses.c.id).where(t.statuses.c.account_id == author_id,
+                                                 t.statuses.c.visibility < int(Visibility.DIRECT))
+                  .order_by(t.statuses.c.id.desc()).limit(MERGE_ON_FOLLOW).subquery())
+        followers = local_followers(author_id).subquery()
+        await conn.execute(_insert_ignore(conn, select(followers.c.account_id, recent.c.id)))
+        dropped = list((await conn.execute(select(followers.c.account_id))).scalars())
+        _changed(conn, FeedChange(dropped=True, account_ids=dropped))
+
+
+async def newest(conn, account_id: int, size: int) -> list[int]:
+    """The newest `size` status ids of a feed, newest first (to rebuild its cached copy)."""
+    rows = await conn.execute(select(t.home_feed.c.status_id).where(t.home_feed.c.account_id == account_id)
+                              .order_by(t.home_feed.c.status_id.desc()).limit(size))
+    return list(rows.scalars())
+
+
+async def trim(conn, size: int) -> int:
+    """Drop entries past the newest `size` of every feed that has grown a quarter past it; returns how many.
+    (A quarter of slack makes this a rare batch job rather than a delete per post.)"""
+    grown = (await conn.execute(select(t.home_feed.c.account_id).group_by(t.home_feed.c.account_id)
+                                .having(func.count() > size + size // 4))).scalars().all()
+    removed = 0
+    for account_id in grown:
+        edge = (select(t.home_feed.c.status_id).where(t.home_feed.c.account_id == account_id)
+                .order_by(t.home_feed.c.status_id.desc()).offset(size - 1).limit(1).scalar_subquery())
+        result = await conn.execute(delete(t.home_feed).where(
+            t.home_feed.c.account_id == account_id, t.home_feed.c.status_id < edge))
+        removed += result.rowcount or 0
+    return removed

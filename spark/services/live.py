@@ -48,8 +48,8 @@ async def rules_for(rt: Runtime, viewer_id: int | None) -> Rules:
     if viewer_id is None:
         return Rules(loaded_at=time.monotonic())
     async with rt.db.read() as conn:
-        hidden, listed, filters = await hiding_rules(conn, viewer_id)
-    return Rules(hidden, hidden | listed, filters, time.monotonic())
+        rules = await hiding_rules(conn, viewer_id)
+    return Rules(rules.hidden, rules.hidden | rules.listed, rules.filters, time.monotonic())
 
 
 async def shared_view(rt: Runtime, status_id: int) -> StatusView | None:

@@ -159,7 +159,7 @@ async def _insert_post(rt: Runtime, conn, author_id: int, draft: Draft, applicat
         uri=rt.url(f"/users/{author.username}/statuses/{status_id}"), url=rt.url(f"/@{author.username}/{status_id}"),
         in_reply_to_id=parent.id if parent else None, in_reply_to_account_id=parent.account_id if parent else None,
         conversation_id=conversation_id,
-        quote_of_id=quoted.id if quoted else None, quote_state="accepted" if quoted else None,
+        quote_of_id=quoted.id if quoted else None, quote_state=_quote_state(quoted),
         quote_approval_policy=draft.quote_approval_policy, text=draft.text, content=html,
         spoiler_text=draft.spoiler_text, sensitive=draft.sensitive or bool(draft.spoiler_text),
         visibility=int(draft.visibility), language=draft.language, application_id=application_id,
@@ -179,7 +179,7 @@ async def _insert_post(rt: Runtime, conn, author_id: int, draft: Draft, applicat
     if parent:
         await conn.execute(update(t.statuses).where(t.statuses.c.id == parent.id).values(
             replies_count=t.statuses.c.replies_count + 1))
-    if quoted:
+    if quoted and quoted.local:
         await conn.execute(update(t.statuses).where(t.statuses.c.id == quoted.id).values(
             quotes_count=t.statuses.c.quotes_count + 1))
         await notifications.notify(conn, recipient_id=quoted.account_id, from_account_id=author_id,
@@ -202,12 +202,25 @@ async def _insert_post(rt: Runtime, conn, author_id: int, draft: Draft, applicat
     return status_id
 
 
+def _quote_state(quoted) -> str | None:
+    """A local post is quoted at once (its policy was checked above); a remote one only once its author's
+    server accepts the QuoteRequest that outbox.post_published sends (FEP-044f). Until then, or forever
+    if that server never answers, the quote is pending, as Mastodon shows it."""
+    if quoted is None:
+        return None
+    return "accepted" if quoted.local else "pending"
+
+
 async def distribute(rt: Runtime, conn, *, status_id: int, author, visibility: int, is_reblog: bool,
                      tags: list[str], mentioned_ids: list[int], local: bool = True) -> None:
     """Put a new post (or repost) on home feeds and live streams. Past `fanout_inline_max` followers
-    the followers' feeds are filled by a background job, so the request answers at once; the author's
-    own feed and the public streams are served at once either way."""
-    if visibility == Visibility.DIRECT or author.followers_count <= rt.settings.fanout_inline_max:
+    the followers' feeds are filled by a background job, so the request answers at once; past
+    `celebrity_followers` they are not filled at all (merged at read time, see feeds.py) and the job
+    only tells their live streams. The author's own feed and the public streams are served at once."""
+    celebrity = feeds.merges_at_read(author, rt.settings.celebrity_followers)
+    if celebrity != bool(author.merge_at_read):
+        await feeds.mark_merge_at_read(conn, author.id, celebrity)
+    if visibility == Visibility.DIRECT or (not celebrity and author.followers_count <= rt.settings.fanout_inline_max):
         recipients = await feeds.fan_out(conn, status_id=status_id, author_id=author.id, visibility=visibility,
                                          is_reblog=is_reblog, mentioned_ids=mentioned_ids)
     else:
@@ -219,13 +232,20 @@ async def distribute(rt: Runtime, conn, *, status_id: int, author, visibility: i
 
 
 async def fan_out_job(rt: Runtime, payload: dict) -> None:
-    """The deferred half of `distribute`: the followers' home feeds, then their streams."""
+    """The deferred half of `distribute`: the followers' home feeds (unless merged at read time), then
+    their streams."""
     async with rt.db.write() as conn:
         row = await get_row(conn, payload["status_id"])
         if row is None:
             return  # deleted before its fan-out ran
-        recipients = await feeds.fan_out(conn, status_id=row.id, author_id=row.account_id,
-                                         visibility=row.visibility, is_reblog=bool(row.reblog_of_id), mentioned_ids=[])
+        merged = await conn.scalar(select(t.accounts.c.merge_at_read).where(t.accounts.c.id == row.account_id))
+        if merged:
+            audience = feeds.local_followers(row.account_id, reblogs_only=bool(row.reblog_of_id))
+            recipients = list((await conn.execute(audience)).scalars())
+        else:
+            recipients = await feeds.fan_out(conn, status_id=row.id, author_id=row.account_id,
+                                             visibility=row.visibility, is_reblog=bool(row.reblog_of_id),
+                                             mentioned_ids=[])
         events.reached_feeds(conn, status_id=row.id, account_ids=[a for a in recipients if a != row.account_id])
 
 
@@ -359,6 +379,6 @@ async def remove_rows(conn, rows: list) -> None:
         if row.reblog_of_id:
             await conn.execute(update(t.statuses).where(t.statuses.c.id == row.reblog_of_id).values(
                 reblogs_count=greatest(t.statuses.c.reblogs_count - 1, 0)))
-        if row.quote_of_id:
+        if row.quote_of_id and row.quote_state in (None, "accepted"):  # only accepted quotes were counted
             await conn.execute(update(t.statuses).where(t.statuses.c.id == row.quote_of_id).values(
                 quotes_count=greatest(t.statuses.c.quotes_count - 1, 0)))

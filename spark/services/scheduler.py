@@ -1,9 +1,10 @@
-"""Background work that runs on a timer: publishing scheduled posts, closing polls."""
+"""Background work that runs on a timer: publishing scheduled posts, closing polls, trimming home feeds."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from spark.config import Settings
 
@@ -32,9 +33,25 @@ async def run_periodically(rt, interval: float = 5.0) -> None:
         await asyncio.sleep(interval)
 
 
+TRIM_EVERY_SECONDS = 600.0
+_trimmed_at: dict[int, float] = {}  # per runtime: when its home feeds were last trimmed
+
+
 async def run_due(rt) -> int:
-    """Publish scheduled posts and close polls whose time has come; returns how many items."""
+    """Publish scheduled posts and close polls whose time has come, and now and then trim home feeds
+    to their newest `home_feed_size` entries; returns how many items."""
     from spark.services.polls import notify_ended
     from spark.services.scheduled import publish_due
 
-    return await publish_due(rt) + await notify_ended(rt)
+    done = await publish_due(rt) + await notify_ended(rt)
+    if time.monotonic() - _trimmed_at.get(id(rt), float("-inf")) >= TRIM_EVERY_SECONDS:
+        _trimmed_at[id(rt)] = time.monotonic()
+        done += await trim_feeds(rt)
+    return done
+
+
+async def trim_feeds(rt) -> int:
+    from spark.services import feeds
+
+    async with rt.db.write() as conn:
+        return await feeds.trim(conn, rt.settings.home_feed_size)

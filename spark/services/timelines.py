@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, case, exists, literal, or_, select, true, union_all
 
 from spark.adapters.db import schema as t
 from spark.domain.errors import NotFound
 from spark.domain.filters import FilterMatcher, hides
 from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
+from spark.services import feeds
 from spark.services.paging import Page, ranged
 from spark.services.statuses import blocked_between
-from spark.services.views import StatusView, authored, hydrate, load_filters, with_authors
+from spark.services.views import StatusView, authored, hydrate, load_filters, posts_by_id, with_authors
 
 
 def _viewer_rules_query():
     viewer = bindparam("viewer")
     hide = literal("hide").label("kind")
+    followed = t.follows.c.account_id == viewer
     return union_all(
         select(hide, t.blocks.c.target_account_id).where(t.blocks.c.account_id == viewer),
         select(hide, t.blocks.c.account_id).where(t.blocks.c.target_account_id == viewer),
@@ -28,30 +32,47 @@ def _viewer_rules_query():
         select(literal("list"), t.list_accounts.c.account_id).join(t.lists, t.lists.c.id == t.list_accounts.c.list_id)
         .where(t.lists.c.account_id == viewer, t.lists.c.exclusive.is_(True)),
         select(literal("filter"), t.filters.c.id).where(t.filters.c.account_id == viewer),
+        select(case((t.follows.c.show_reblogs.is_(True), "merge+reblogs"), else_="merge"), t.follows.c.target_account_id)
+        .where(followed, t.follows.c.target_account_id.in_(
+            select(t.accounts.c.id).where(t.accounts.c.merge_at_read == true()))),
     )
 
 
 _VIEWER_RULES = _viewer_rules_query()
 
 
-async def hiding_rules(conn, viewer_id: int | None) -> tuple[set[int], set[int], FilterMatcher | None]:
+@dataclass(frozen=True)
+class ViewerRules:
+    """What shapes a viewer's timelines besides the posts themselves."""
+
+    hidden: set[int] = field(default_factory=set)  # blocked, blocking or muted: never shown
+    listed: set[int] = field(default_factory=set)  # members of exclusive lists: not shown at home
+    filters: FilterMatcher | None = None
+    merged: dict[int, bool] = field(default_factory=dict)  # followed merge_at_read accounts → show their reposts?
+
+
+async def hiding_rules(conn, viewer_id: int | None) -> ViewerRules:
     """In one round trip: the accounts whose posts the viewer never sees in timelines (blocked, blocking,
-    muted until the mute expires), the members of their exclusive lists (hidden on home only), and their
-    filters."""
+    muted until the mute expires), the members of their exclusive lists (hidden on home only), their
+    filters, and the accounts they follow whose posts are merged into their home feed at read time."""
     if viewer_id is None:
-        return set(), set(), None
+        return ViewerRules()
     rows = (await conn.execute(_VIEWER_RULES, {"viewer": viewer_id, "now": datetime.now(UTC)})).all()
     hidden = {value for kind, value in rows if kind == "hide"}
     listed = {value for kind, value in rows if kind == "list"}
+    merged = {value: kind == "merge+reblogs" for kind, value in rows if kind.startswith("merge")}
     has_filters = any(kind == "filter" for kind, _ in rows)
-    return hidden, listed, await load_filters(conn, viewer_id, any_exist=has_filters)
+    return ViewerRules(hidden, listed, await load_filters(conn, viewer_id, any_exist=has_filters), merged)
 
 
 _CURSORS = ("max_id", "since_id", "min_id")
 _windows: dict[tuple, tuple] = {}
 
+# A window: (conn, cursor, rows to fetch, with the viewer's marks?, viewer) → (rows of `authored`, ascending?).
+Window = Callable[..., Awaitable[tuple[list, bool]]]
 
-def _window(query, column, cursor: Page, fetch: int, key: str | None, marks: bool) -> tuple[Any, bool, dict]:
+
+def _statement(query, column, cursor: Page, fetch: int, key: str | None, marks: bool) -> tuple[Any, bool, dict]:
     """(statement reading a window of `query` with its posts, ascending?, parameters).
 
     A constant `query` (with bind parameters, named by `key`) is built once per page shape.
@@ -74,24 +95,48 @@ def _with_posts(windowed, marks: bool):
     return with_authors(select(t.statuses).join(window, t.statuses.c.id == window.c[0]), marks=marks)
 
 
-async def _page(conn, query, column, page: Page, viewer_id: int | None, context: str, *,
-                exclusive_lists: bool = False, key: str | None = None, params: dict | None = None
-                ) -> list[StatusView]:
-    """Run a timeline query, hydrate, and drop hidden authors and `hide` filters (over-fetching a little).
+def sql_window(query, column, *, key: str | None = None, params: dict | None = None) -> Window:
+    """A window over `query`, which selects status ids from the column paged on; the window and its
+    posts are read in one query."""
 
-    `query` selects status ids from the column paged on; its window and the posts are read in one query.
-    """
-    hidden, listed, filters = await hiding_rules(conn, viewer_id)
-    if exclusive_lists:
-        hidden |= listed
+    async def read(conn, cursor: Page, fetch: int, marks: bool, viewer_id: int | None = None):
+        statement, ascending, cursor_params = _statement(query, column, cursor, fetch, key, marks)
+        values = {**(params or {}), **cursor_params, **({"viewer": viewer_id} if marks else {})}
+        return authored((await conn.execute(statement, values)).all()), ascending
+
+    return read
+
+
+def _merge(windows: list[Window]) -> Window:
+    """Several windows read as one: each gives its best `fetch` rows, the best of all are kept."""
+    if len(windows) == 1:
+        return windows[0]
+
+    async def read(conn, cursor: Page, fetch: int, marks: bool, viewer_id: int | None = None):
+        found: dict[int, Any] = {}
+        ascending = False
+        for window in windows:
+            rows, ascending = await window(conn, cursor, fetch, marks, viewer_id)
+            for row in rows:
+                found.setdefault(row.status.id, row)
+        ordered = sorted(found.values(), key=lambda row: row.status.id, reverse=not ascending)
+        return ordered[:fetch], ascending
+
+    return read
+
+
+async def _page(conn, window: Window | list[Window], page: Page, viewer_id: int | None, context: str, *,
+                exclusive_lists: bool = False, rules: ViewerRules | None = None) -> list[StatusView]:
+    """Read a timeline window, hydrate, and drop hidden authors and `hide` filters (over-fetching a little)."""
+    rules = rules or await hiding_rules(conn, viewer_id)
+    hidden, filters = rules.hidden | (rules.listed if exclusive_lists else set()), rules.filters
+    read = _merge(window) if isinstance(window, list) else window
     out: list[StatusView] = []
     fetch = page.limit + 10 if (hidden or filters) else page.limit
     cursor = page
     for _ in range(4):
-        statement, ascending, cursor_params = _window(query, column, cursor, fetch, key, viewer_id is not None)
-        values = {**(params or {}), **cursor_params, **({"viewer": viewer_id} if viewer_id is not None else {})}
-        rows = sorted(authored((await conn.execute(statement, values)).all()),
-                      key=lambda found: found.status.id, reverse=not ascending)
+        rows, ascending = await read(conn, cursor, fetch, viewer_id is not None, viewer_id)
+        rows = sorted(rows, key=lambda found: found.status.id, reverse=not ascending)
         if not rows:
             break
         views = await hydrate(conn, rows, viewer_id, context=context, filters=filters)
@@ -114,12 +159,48 @@ async def _page(conn, query, column, page: Page, viewer_id: int | None, context:
 
 
 _HOME = select(t.home_feed.c.status_id).where(t.home_feed.c.account_id == bindparam("viewer"))
+_MERGED = select(t.statuses.c.id).where(
+    t.statuses.c.account_id.in_(bindparam("merged", expanding=True)),
+    t.statuses.c.visibility < int(Visibility.DIRECT),
+    or_(t.statuses.c.reblog_of_id.is_(None), t.statuses.c.account_id.in_(bindparam("reposts", expanding=True))))
+
+
+def merged_window(merged: dict[int, bool], members=None) -> Window:
+    """Posts of followed `merge_at_read` accounts (too many followers to fan out to), as if on the feed."""
+    if members is not None:
+        merged = {account: reposts for account, reposts in merged.items() if account in members}
+    return sql_window(_MERGED, t.statuses.c.id, key="merged", params={
+        "merged": sorted(merged), "reposts": sorted(a for a, reposts in merged.items() if reposts)})
+
+
+def _cached_window(rt: Runtime, viewer_id: int) -> Window:
+    """The home feed read through the feed cache: ids from the cache, posts from the database. A page
+    the cache cannot answer in full (missing feed, older than what it keeps) is read from the database,
+    and a missing feed is cached for the next read."""
+    from_database = sql_window(_HOME, t.home_feed.c.status_id, key="home", params={"viewer": viewer_id})
+
+    async def read(conn, cursor: Page, fetch: int, marks: bool, viewer: int | None = None):
+        cache = rt.feed_cache
+        ids = await cache.window(viewer_id, max_id=cursor.max_id, since_id=cursor.since_id, min_id=cursor.min_id,
+                                 limit=fetch)
+        if ids is None:
+            if cursor == Page(limit=cursor.limit):
+                newest = await feeds.newest(conn, viewer_id, rt.settings.home_feed_size)
+                await cache.fill(viewer_id, newest, whole=len(newest) < rt.settings.home_feed_size)
+            return await from_database(conn, cursor, fetch, marks, viewer)
+        rows = await posts_by_id(conn, ids, viewer if marks else None)
+        return rows, cursor.min_id is not None
+
+    return read
 
 
 async def home(rt: Runtime, viewer_id: int, page: Page) -> list[StatusView]:
     async with rt.db.read() as conn:
-        return await _page(conn, _HOME, t.home_feed.c.status_id, page, viewer_id, "home", exclusive_lists=True,
-                           key="home", params={"viewer": viewer_id})
+        rules = await hiding_rules(conn, viewer_id)
+        feed = (_cached_window(rt, viewer_id) if rt.feed_cache is not None
+                else sql_window(_HOME, t.home_feed.c.status_id, key="home", params={"viewer": viewer_id}))
+        windows = [feed, merged_window(rules.merged)] if rules.merged else feed
+        return await _page(conn, windows, page, viewer_id, "home", exclusive_lists=True, rules=rules)
 
 
 def _public_query(*, local: bool, remote: bool, only_media: bool):
@@ -141,7 +222,7 @@ async def public(rt: Runtime, viewer_id: int | None, page: Page, *, local: bool 
                  only_media: bool = False) -> list[StatusView]:
     query = _public_query(local=local, remote=remote, only_media=only_media)
     async with rt.db.read() as conn:
-        return await _page(conn, query, t.statuses.c.id, page, viewer_id, "public")
+        return await _page(conn, sql_window(query, t.statuses.c.id), page, viewer_id, "public")
 
 
 async def tag(rt: Runtime, viewer_id: int | None, name: str, page: Page, *, local: bool = False,
@@ -160,7 +241,7 @@ async def tag(rt: Runtime, viewer_id: int | None, name: str, page: Page, *, loca
             t.status_tags.c.status_id == t.statuses.c.id,
             t.status_tags.c.tag_id.in_(select(t.tags.c.id).where(t.tags.c.name.in_([n.lower() for n in none_tags])))))
     async with rt.db.read() as conn:
-        return await _page(conn, query, t.statuses.c.id, page, viewer_id, "public")
+        return await _page(conn, sql_window(query, t.statuses.c.id), page, viewer_id, "public")
 
 
 async def list_timeline(rt: Runtime, viewer_id: int, list_id: int | None, page: Page) -> list[StatusView]:
@@ -178,7 +259,12 @@ async def list_timeline(rt: Runtime, viewer_id: int, list_id: int | None, page: 
             query = query.where(or_(t.statuses.c.in_reply_to_account_id.is_(None),
                                     t.statuses.c.in_reply_to_account_id.in_(members),
                                     t.statuses.c.in_reply_to_account_id == t.statuses.c.account_id))
-        return await _page(conn, query, t.home_feed.c.status_id, page, viewer_id, "home")
+        rules = await hiding_rules(conn, viewer_id)
+        windows = [sql_window(query, t.home_feed.c.status_id)]
+        if rules.merged:
+            listed = set((await conn.execute(members)).scalars())
+            windows.append(merged_window(rules.merged, listed))
+        return await _page(conn, windows, page, viewer_id, "home", rules=rules)
 
 
 async def account_statuses(rt: Runtime, viewer_id: int | None, account_id: int | None, page: Page, *,
@@ -216,4 +302,4 @@ async def account_statuses(rt: Runtime, viewer_id: int | None, account_id: int |
             query = query.where(exists().where(
                 t.status_tags.c.status_id == t.statuses.c.id,
                 t.status_tags.c.tag_id.in_(select(t.tags.c.id).where(t.tags.c.name == tagged.lower()))))
-        return await _page(conn, query, t.statuses.c.id, page, viewer_id, "account")
+        return await _page(conn, sql_window(query, t.statuses.c.id), page, viewer_id, "account")
