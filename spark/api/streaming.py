@@ -308,6 +308,7 @@ async def _events(rt: Runtime, grant: Grant | None, subscription, streams: list[
     token is revoked or the listener fell too far behind, saying which in `ended`."""
     viewer_id = grant.user_id if grant else None
     rules = await live.rules_for(rt, viewer_id)
+    merged = await _follow_merged(subscription, rules, {})
     async for channel, payload in subscription:
         if not channel:
             yield None
@@ -318,12 +319,27 @@ async def _events(rt: Runtime, grant: Grant | None, subscription, streams: list[
             return
         if message.get("event") == "rules_changed" or rules.stale:
             rules = await live.rules_for(rt, viewer_id)
+            merged = await _follow_merged(subscription, rules, merged)
+        if channel in merged and message.get("reblog") and not rules.merged.get(merged[channel]):
+            continue  # a repost by an account whose reposts the listener hides
         for stream in list(streams):
-            if stream.channel == channel:
+            if stream.channel == channel or (channel in merged and stream.name == "user"):
                 rendered = await render(rt, grant, rules, stream, message)
                 if rendered is not None:
                     yield (stream, *rendered)
     ended.append("overflow")
+
+
+async def _follow_merged(subscription, rules: live.Rules, current: dict) -> dict[str, int]:
+    """Keep a signed-in connection subscribed to the channels of the followed accounts merged at read
+    time (events.merged_author), whose posts are not sent to each follower; returns channel → account.
+    (Whether it has a home stream can change on a WebSocket at any time; only home streams use them.)"""
+    wanted = {events.merged_author(a): a for a in rules.merged}
+    if added := [c for c in wanted if c not in current]:
+        await subscription.subscribe(added)
+    if removed := [c for c in current if c not in wanted]:
+        await subscription.unsubscribe(removed)
+    return wanted
 
 
 # --- WebSocket ----------------------------------------------------------------------------------

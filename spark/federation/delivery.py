@@ -11,7 +11,7 @@ import logging
 import time
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 
 from spark.adapters import jobs_sql
 from spark.adapters.db import schema as t
@@ -45,7 +45,8 @@ async def inboxes_for(conn, *, actor_id: int, followers: bool, account_ids: list
     if followers:
         query = (select(inbox).distinct().select_from(t.follows)
                  .join(t.accounts, t.accounts.c.id == t.follows.c.account_id)
-                 .where(t.follows.c.target_account_id == actor_id, t.accounts.c.domain != "",
+                 .where(t.follows.c.target_account_id == actor_id, t.follows.c.remote_follower == true(),
+                        t.accounts.c.domain != "",
                         t.accounts.c.suspended_at.is_(None)))
         found.update(x for x in (await conn.execute(query)).scalars() if x)
     if account_ids:

@@ -9,7 +9,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, true
 
 from spark.adapters import jobs_sql
 from spark.adapters.db import schema as t
@@ -22,8 +22,7 @@ from spark.services.views import load_statuses
 
 async def has_remote_followers(conn, account_id: int) -> bool:
     return bool(await conn.scalar(select(exists().where(
-        t.follows.c.target_account_id == account_id, t.follows.c.account_id == t.accounts.c.id,
-        t.accounts.c.domain != ""))))
+        t.follows.c.target_account_id == account_id, t.follows.c.remote_follower == true()))))
 
 
 async def _remote_ids(conn, account_ids: list[int]) -> list[int]:

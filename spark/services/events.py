@@ -16,7 +16,6 @@ from spark.adapters.db import schema as t
 from spark.adapters.db.database import Database
 from spark.adapters.db.functions import in_ids
 from spark.domain.visibility import Visibility
-from spark.services.feeds import local_followers
 
 
 def home(account_id: int) -> str:
@@ -35,6 +34,12 @@ def hashtag(tag: str, *, local: bool = False) -> str:
 
 def list_timeline(list_id: int | str) -> str:
     return f"timeline:list:{list_id}"
+
+
+def merged_author(account_id: int) -> str:
+    """Posts by an account merged into home feeds at read time (see feeds.py), for the open home
+    streams of its followers: one message instead of one per follower."""
+    return f"timeline:merged:{account_id}"
 
 
 def direct(account_id: int) -> str:
@@ -70,8 +75,8 @@ async def _lists_for(conn, author_id: int) -> list[str]:
 
 
 async def _feeds_with(conn, posts: list) -> dict[int, list[str]]:
-    """For each post, the home-feed channels of those who have it on their feed, or who read it there
-    merged in from an author with too many followers to fan out to (see feeds.py)."""
+    """For each post, the home-feed channels of those who have it on their feed, and for a post merged
+    in at read time (its author has too many followers to fan out to, see feeds.py) its author's channel."""
     rows = await conn.execute(select(t.home_feed.c.status_id, t.home_feed.c.account_id).where(
         in_ids(t.home_feed.c.status_id)), {"ids": [post.id for post in posts]})
     out: dict[int, list[str]] = defaultdict(list)
@@ -80,11 +85,9 @@ async def _feeds_with(conn, posts: list) -> dict[int, list[str]]:
     authors = {post.account_id for post in posts}
     merged = set((await conn.execute(select(t.accounts.c.id).where(
         t.accounts.c.id.in_(authors), t.accounts.c.merge_at_read == true()))).scalars())
-    for author_id in merged:
-        followers = [home(a) for a in (await conn.execute(local_followers(author_id))).scalars()]
-        for post in posts:
-            if post.account_id == author_id and post.visibility < Visibility.DIRECT:
-                out[post.id] += followers
+    for post in posts:
+        if post.account_id in merged and post.visibility < Visibility.DIRECT:
+            out[post.id].append(merged_author(post.account_id))
     return out
 
 
@@ -100,6 +103,12 @@ async def status_posted(conn, *, status_id: int, author_id: int, visibility: int
 def reached_feeds(conn, *, status_id: int, account_ids: list[int]) -> None:
     """A post's deferred fan-out put it on these home feeds."""
     _emit(conn, [home(a) for a in account_ids], {"event": "update", "status_id": status_id})
+
+
+def merged_posted(conn, *, status_id: int, author_id: int, is_reblog: bool) -> None:
+    """A post by an account merged at read time, for the home streams of its followers (those who hide
+    its reposts skip a repost)."""
+    _emit(conn, [merged_author(author_id)], {"event": "update", "status_id": status_id, "reblog": is_reblog})
 
 
 async def status_edited(conn, *, row, tags: list[str]) -> None:

@@ -96,18 +96,20 @@ def merges_at_read(author, celebrity_followers: int) -> bool:
     return author.followers_count > celebrity_followers
 
 
-async def mark_merge_at_read(conn, author_id: int, marked: bool) -> None:
-    """Switch an account between fan-out and read-time merge. Switching back to fan-out refills its
-    followers' feeds with its recent posts, which until now were only merged in when read."""
+async def mark_merge_at_read(conn, author_id: int, marked: bool) -> list[int]:
+    """Switch an account between fan-out and read-time merge; returns its local followers, whose open
+    streams must learn of it. Switching back to fan-out refills their feeds with its recent posts,
+    which until now were only merged in when read."""
     await conn.execute(update(t.accounts).where(t.accounts.c.id == author_id).values(merge_at_read=marked))
+    followers = list((await conn.execute(local_followers(author_id))).scalars())
     if not marked:
         recent = (select(t.statuses.c.id).where(t.statuses.c.account_id == author_id,
                                                  t.statuses.c.visibility < int(Visibility.DIRECT))
                   .order_by(t.statuses.c.id.desc()).limit(MERGE_ON_FOLLOW).subquery())
-        followers = local_followers(author_id).subquery()
-        await conn.execute(_insert_ignore(conn, select(followers.c.account_id, recent.c.id)))
-        dropped = list((await conn.execute(select(followers.c.account_id))).scalars())
-        _changed(conn, FeedChange(dropped=True, account_ids=dropped))
+        audience = local_followers(author_id).subquery()
+        await conn.execute(_insert_ignore(conn, select(audience.c.account_id, recent.c.id)))
+        _changed(conn, FeedChange(dropped=True, account_ids=followers))
+    return followers
 
 
 async def newest(conn, account_id: int, size: int) -> list[int]:

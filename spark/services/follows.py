@@ -12,7 +12,7 @@ from spark.domain.errors import Forbidden, Invalid, NotFound
 from spark.domain.ids import new_id
 from spark.federation import outbox
 from spark.runtime import Runtime
-from spark.services import feeds, notifications
+from spark.services import events, feeds, notifications
 from spark.services.statuses import blocked_between
 
 
@@ -40,11 +40,13 @@ async def create_follow(conn, follower_id: int, target_id: int, *, show_reblogs:
         await conn.execute(update(t.follows).where(t.follows.c.id == existing).values(
             show_reblogs=show_reblogs, notify=notify, languages=languages))
         return
+    remote = await conn.scalar(select(t.accounts.c.domain != "").where(t.accounts.c.id == follower_id))
     await conn.execute(t.follows.insert().values(
         id=new_id(), account_id=follower_id, target_account_id=target_id, show_reblogs=show_reblogs,
-        notify=notify, languages=languages, uri=uri, created_at=datetime.now(UTC)))
+        notify=notify, languages=languages, uri=uri, remote_follower=bool(remote), created_at=datetime.now(UTC)))
     await _bump(conn, follower_id, target_id, +1)
     await feeds.merge_account(conn, follower_id=follower_id, target_id=target_id)
+    events.rules_changed(conn, [follower_id])  # open home streams follow an account merged at read time
     await notifications.notify(conn, recipient_id=target_id, from_account_id=follower_id, type="follow")
 
 
@@ -95,6 +97,7 @@ async def remove_follow(conn, follower_id: int, target_id: int, *, rt: Runtime |
     if removed.rowcount:
         await _bump(conn, follower_id, target_id, -1)
         await feeds.unmerge_account(conn, follower_id=follower_id, target_id=target_id)
+        events.rules_changed(conn, [follower_id])
         await notifications.retract(conn, recipient_id=target_id, from_account_id=follower_id, type="follow")
         await conn.execute(delete(t.list_accounts).where(
             t.list_accounts.c.account_id == target_id,

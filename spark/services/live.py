@@ -24,12 +24,14 @@ RULES_MAX_AGE = 60.0  # seconds; mutes expire without an event
 
 @dataclass
 class Rules:
-    """Whom a listener never sees (on home also their exclusive lists' members) and their filters."""
+    """Whom a listener never sees (on home also their exclusive lists' members), their filters, and the
+    accounts they follow whose posts reach home streams on those accounts' own channels."""
 
     hidden: set[int] = field(default_factory=set)
     hidden_on_home: set[int] = field(default_factory=set)
     filters: FilterMatcher | None = None
     loaded_at: float = 0.0
+    merged: dict[int, bool] = field(default_factory=dict)  # followed accounts merged at read → their reposts?
 
     @property
     def stale(self) -> bool:
@@ -49,7 +51,7 @@ async def rules_for(rt: Runtime, viewer_id: int | None) -> Rules:
         return Rules(loaded_at=time.monotonic())
     async with rt.db.read() as conn:
         rules = await hiding_rules(conn, viewer_id)
-    return Rules(rules.hidden, rules.hidden | rules.listed, rules.filters, time.monotonic())
+    return Rules(rules.hidden, rules.hidden | rules.listed, rules.filters, time.monotonic(), rules.merged)
 
 
 async def shared_view(rt: Runtime, status_id: int) -> StatusView | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from spark.adapters import jobs_sql
@@ -189,7 +189,7 @@ async def _insert_post(rt: Runtime, conn, author_id: int, draft: Draft, applicat
                                    type="mention", status_id=status_id)
     if draft.visibility <= Visibility.PRIVATE and not parent:
         subscribers = (await conn.execute(select(t.follows.c.account_id).where(
-            t.follows.c.target_account_id == author_id, t.follows.c.notify.is_(True)))).scalars().all()
+            t.follows.c.target_account_id == author_id, t.follows.c.notify == true()))).scalars().all()
         for subscriber in subscribers:
             await notifications.notify(conn, recipient_id=subscriber, from_account_id=author_id,
                                        type="status", status_id=status_id)
@@ -219,33 +219,34 @@ async def distribute(rt: Runtime, conn, *, status_id: int, author, visibility: i
     only tells their live streams. The author's own feed and the public streams are served at once."""
     celebrity = feeds.merges_at_read(author, rt.settings.celebrity_followers)
     if celebrity != bool(author.merge_at_read):
-        await feeds.mark_merge_at_read(conn, author.id, celebrity)
-    if visibility == Visibility.DIRECT or (not celebrity and author.followers_count <= rt.settings.fanout_inline_max):
+        # The post that crosses the line is still fanned out, while the followers' open streams learn to
+        # listen on the account's own channel (events.merged_author) for the next ones.
+        events.rules_changed(conn, await feeds.mark_merge_at_read(conn, author.id, celebrity))
+    merged = celebrity and bool(author.merge_at_read)
+    if visibility == Visibility.DIRECT or (not merged and author.followers_count <= rt.settings.fanout_inline_max):
         recipients = await feeds.fan_out(conn, status_id=status_id, author_id=author.id, visibility=visibility,
                                          is_reblog=is_reblog, mentioned_ids=mentioned_ids)
     else:
         await feeds.add_own(conn, account_id=author.id, status_id=status_id)
-        await jobs_sql.enqueue(conn, "fan_out", {"status_id": status_id})
+        await jobs_sql.enqueue(conn, "fan_out", {"status_id": status_id, "merged": merged})
         recipients = [author.id]
     await events.status_posted(conn, status_id=status_id, author_id=author.id, visibility=visibility, local=local,
                                tags=tags, is_reblog=is_reblog, recipients=recipients)
 
 
 async def fan_out_job(rt: Runtime, payload: dict) -> None:
-    """The deferred half of `distribute`: the followers' home feeds (unless merged at read time), then
-    their streams."""
+    """The deferred half of `distribute`: the followers' home feeds and streams, or for a post merged in
+    at read time one message to the streams listening for its author."""
     async with rt.db.write() as conn:
         row = await get_row(conn, payload["status_id"])
         if row is None:
             return  # deleted before its fan-out ran
-        merged = await conn.scalar(select(t.accounts.c.merge_at_read).where(t.accounts.c.id == row.account_id))
-        if merged:
-            audience = feeds.local_followers(row.account_id, reblogs_only=bool(row.reblog_of_id))
-            recipients = list((await conn.execute(audience)).scalars())
-        else:
-            recipients = await feeds.fan_out(conn, status_id=row.id, author_id=row.account_id,
-                                             visibility=row.visibility, is_reblog=bool(row.reblog_of_id),
-                                             mentioned_ids=[])
+        if payload.get("merged"):
+            events.merged_posted(conn, status_id=row.id, author_id=row.account_id, is_reblog=bool(row.reblog_of_id))
+            return
+        recipients = await feeds.fan_out(conn, status_id=row.id, author_id=row.account_id,
+                                         visibility=row.visibility, is_reblog=bool(row.reblog_of_id),
+                                         mentioned_ids=[])
         events.reached_feeds(conn, status_id=row.id, account_ids=[a for a in recipients if a != row.account_id])
 
 

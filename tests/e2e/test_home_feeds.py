@@ -52,6 +52,8 @@ def test_posts_of_accounts_with_very_many_followers_are_merged_in_when_read(tmp_
         stream = SSE(server.url + "/api/v1/streaming/user", fans[0].access_token)
         try:
             time.sleep(0.3)
+            crossing = star.status_post("the post that crosses the line is still fanned out")
+            assert json.loads(stream.next("update"))["id"] == crossing["id"]
             before = friend.status_post("an ordinary post, fanned out")
             public = star.status_post("to my many followers")
             private = star.status_post("followers only", visibility="private")
@@ -62,6 +64,7 @@ def test_posts_of_accounts_with_very_many_followers_are_merged_in_when_read(tmp_
         finally:
             stream.close()
         if backend == "sqlite":
+            assert _feed_rows(server, crossing["id"]) == 4
             assert _feed_rows(server, public["id"]) == 1  # the author's own feed only: no fan-out
 
         # Merged and fanned-out posts interleave in order, and page as one feed.
@@ -88,12 +91,39 @@ def test_posts_of_accounts_with_very_many_followers_are_merged_in_when_read(tmp_
         assert public["id"] not in _home_ids(fans[2])
 
 
+def test_home_streams_hear_accounts_merged_at_read_from_the_moment_they_follow(tmp_path):
+    with running_server(tmp_path, celebrity_followers=1) as server:
+        star, friend = server.new_user(), server.new_user()
+        star_id = _me(star)["id"]
+        for fan in (server.new_user(), server.new_user()):
+            fan.account_follow(star_id)
+        star.status_post("crossing the line")
+        late, picky = server.new_user(), server.new_user()
+        picky.account_follow(star_id, reblogs=False)
+        streams = [SSE(server.url + "/api/v1/streaming/user", client.access_token) for client in (late, picky)]
+        try:
+            time.sleep(0.3)
+            late.account_follow(star_id)  # while its stream is open
+            time.sleep(0.3)
+            shared = friend.status_post("worth a boost")
+            star.status_reblog(shared["id"])
+            own = star.status_post("merged, not fanned out")
+            assert _feed_rows(server, own["id"]) == 1
+            assert json.loads(streams[0].next("update"))["reblog"]["id"] == shared["id"]
+            assert json.loads(streams[0].next("update"))["id"] == own["id"]
+            assert json.loads(streams[1].next("update"))["id"] == own["id"]  # the repost skipped
+        finally:
+            for stream in streams:
+                stream.close()
+
+
 def test_an_account_falling_back_under_the_threshold_fans_out_again_without_losing_posts(tmp_path):
     with running_server(tmp_path, celebrity_followers=2) as server:
         star = server.new_user()
         fans = [server.new_user() for _ in range(3)]
         for fan in fans:
             fan.account_follow(_me(star)["id"])
+        star.status_post("crossing the line")
         merged = star.status_post("while famous")
         assert _feed_rows(server, merged["id"]) == 1
         for fan in fans[1:]:

@@ -332,9 +332,16 @@ follows = Table(
     Column("notify", Boolean, nullable=False, server_default="0"),
     Column("languages", JSON),
     Column("uri", Text),
+    # Whether the follower is on another server (accounts never change server): finding the few remote
+    # followers of an account with 100,000 local ones must not read every follow.
+    Column("remote_follower", Boolean, nullable=False, server_default="0"),
     _created(),
     UniqueConstraint("account_id", "target_account_id", name="uq_follows_pair"),
 )
+Index("ix_follows_remote_followers", follows.c.target_account_id, sqlite_where=text("remote_follower = 1"),
+      postgresql_where=text("remote_follower"))
+Index("ix_follows_notified", follows.c.target_account_id, sqlite_where=text("notify = 1"),
+      postgresql_where=text("notify"))
 
 follow_requests = Table(
     "follow_requests",

@@ -217,11 +217,14 @@ def upgrade() -> None:
     sa.Column('notify', sa.Boolean(), server_default='0', nullable=False),
     sa.Column('languages', sa.JSON(), nullable=True),
     sa.Column('uri', sa.Text(), nullable=True),
+    sa.Column('remote_follower', sa.Boolean(), server_default='0', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_follows')),
     sa.UniqueConstraint('account_id', 'target_account_id', name='uq_follows_pair')
     )
     with op.batch_alter_table('follows', schema=None) as batch_op:
+        batch_op.create_index('ix_follows_notified', ['target_account_id'], unique=False, sqlite_where=sa.text('notify = 1'), postgresql_where=sa.text('notify'))
+        batch_op.create_index('ix_follows_remote_followers', ['target_account_id'], unique=False, sqlite_where=sa.text('remote_follower = 1'), postgresql_where=sa.text('remote_follower'))
         batch_op.create_index(batch_op.f('ix_follows_target_account_id'), ['target_account_id'], unique=False)
 
     op.create_table('home_feed',
@@ -613,6 +616,8 @@ def downgrade() -> None:
     op.drop_table('home_feed')
     with op.batch_alter_table('follows', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_follows_target_account_id'))
+        batch_op.drop_index('ix_follows_remote_followers', sqlite_where=sa.text('remote_follower = 1'), postgresql_where=sa.text('remote_follower'))
+        batch_op.drop_index('ix_follows_notified', sqlite_where=sa.text('notify = 1'), postgresql_where=sa.text('notify'))
 
     op.drop_table('follows')
     with op.batch_alter_table('follow_requests', schema=None) as batch_op:
