@@ -77,6 +77,7 @@ class RemotePost:
     language: str | None = None
     in_reply_to_uri: str | None = None
     quote_uri: str | None = None
+    quote_authorization_uri: str | None = None  # FEP-044f: the quoted author's stamp approving this quote
     published: datetime | None = None
     updated: datetime | None = None
     mention_uris: list[str] = field(default_factory=list)

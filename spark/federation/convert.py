@@ -238,6 +238,7 @@ def as_to_post(doc: dict, *, followers_url: str | None = None) -> RemotePost:
         visibility=visibility_from_addressing(to, cc, followers_url, mentions),
         language=(text_of(doc.get("language"), 16) or language),
         in_reply_to_uri=id_of(doc.get("inReplyTo")), quote_uri=_quote_uri(doc),
+        quote_authorization_uri=id_of(doc.get("quoteAuthorization") or doc.get("approvedBy")),
         published=time_of(doc.get("published")), updated=time_of(doc.get("updated")),
         mention_uris=mentions, tags=tags[:50],
         media=[m for m in (_media(a) for a in listed(doc.get("attachment"))[:16]) if m],

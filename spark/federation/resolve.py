@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from spark.adapters.db import schema as t
 from spark.domain.remote import RemotePost
-from spark.federation import deref, urls
+from spark.federation import deref, quote_stamps, urls
 from spark.federation.convert import as_to_post, id_of
 from spark.runtime import Runtime
 from spark.services import remote_posts
@@ -81,7 +81,8 @@ async def store(rt: Runtime, author, remote: RemotePost, *, depth: int = 0) -> i
         if remote.quote_uri and remote.quote_uri != remote.uri else None  # a self-quote is not fetched again
     mentioned = await mentioned_local_ids(rt, remote.mention_uris)
     remote_mentioned = await _remote_mentioned_ids(rt, remote.mention_uris)
-    return await remote_posts.store(rt, author, remote, parent=parent, quoted=quoted,
+    approved = quoted is not None and await quote_stamps.approved(rt, author, remote, quoted)
+    return await remote_posts.store(rt, author, remote, parent=parent, quoted=quoted, quote_approved=approved,
                                     mentioned_ids=mentioned + remote_mentioned)
 
 

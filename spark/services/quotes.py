@@ -12,6 +12,7 @@ from spark.domain.posts import QUOTE_POLICIES, quote_allowed
 from spark.domain.visibility import Visibility
 from spark.federation import outbox
 from spark.runtime import Runtime
+from spark.services import remote_posts
 from spark.services.follows import is_following
 from spark.services.statuses import visible, visible_row
 
@@ -74,11 +75,10 @@ async def answer_remote_request(rt: Runtime, *, target_id: int, quoter_id: int, 
         stamp = None
         if allowed:
             quote = (await conn.execute(select(t.statuses).where(t.statuses.c.id == quote_id))).first()
-            if quote.quote_of_id is None:
-                await conn.execute(update(t.statuses).where(t.statuses.c.id == target.id).values(
-                    quotes_count=t.statuses.c.quotes_count + 1))
-            await conn.execute(update(t.statuses).where(t.statuses.c.id == quote_id).values(
-                quote_of_id=target.id, quote_state="accepted"))
+            if quote.quote_of_id != target.id or quote.quote_state != "accepted":
+                await conn.execute(update(t.statuses).where(t.statuses.c.id == quote_id).values(
+                    quote_of_id=target.id, quote_state="accepted"))
+                await remote_posts.quote_accepted(conn, quote_id=quote_id, quoted=target, quoter_id=quoter_id)
             stamp = outbox.quote_stamp_uri(rt, author, target.id, quote_id)
         await outbox.quote_answered(rt, conn, author, quoter, request, stamp=stamp)
         return allowed

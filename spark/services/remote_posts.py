@@ -52,9 +52,30 @@ async def _poll(conn, author_id: int, status_id: int, post: RemotePost) -> int |
     return poll_id
 
 
-async def store(rt: Runtime, author, post: RemotePost, *, parent=None, quoted=None,
+async def quote_accepted(conn, *, quote_id: int, quoted, quoter_id: int) -> None:
+    """A quote's approval counts on the quoted post and tells its author."""
+    await conn.execute(update(t.statuses).where(t.statuses.c.id == quoted.id).values(
+        quotes_count=t.statuses.c.quotes_count + 1))
+    await notifications.notify(conn, recipient_id=quoted.account_id, from_account_id=quoter_id,
+                               type="quote", status_id=quote_id)
+
+
+async def approve_quote(rt: Runtime, quote_id: int) -> bool:
+    """A pending remote quote approved later (a stamp in an Update): accepted, counted, notified."""
+    async with rt.db.write() as conn:
+        quote = (await conn.execute(select(t.statuses).where(t.statuses.c.id == quote_id))).first()
+        if quote is None or quote.quote_state != "pending" or quote.quote_of_id is None:
+            return False
+        quoted = (await conn.execute(select(t.statuses).where(t.statuses.c.id == quote.quote_of_id))).first()
+        await conn.execute(update(t.statuses).where(t.statuses.c.id == quote.id).values(quote_state="accepted"))
+        await quote_accepted(conn, quote_id=quote.id, quoted=quoted, quoter_id=quote.account_id)
+        return True
+
+
+async def store(rt: Runtime, author, post: RemotePost, *, parent=None, quoted=None, quote_approved: bool = False,
                 mentioned_ids: list[int] = ()) -> int:
-    """Store a remote post (once: a second delivery returns the first copy's id)."""
+    """Store a remote post (once: a second delivery returns the first copy's id). A quote the quoted
+    post's author has not approved (federation/quote_stamps.py) is kept pending."""
     async with rt.db.write() as conn:
         # Its Create and a fetch of it (a QuoteRequest naming it, a reply) may be handled at the same time.
         await lock_key(conn, "status:" + post.uri)
@@ -74,7 +95,8 @@ async def store(rt: Runtime, author, post: RemotePost, *, parent=None, quoted=No
             in_reply_to_id=parent.id if parent else None, in_reply_to_account_id=parent.account_id if parent else None,
             in_reply_to_uri=None if parent else post.in_reply_to_uri,
             conversation_id=(parent.conversation_id or parent.id) if parent else status_id,
-            quote_of_id=quoted.id if quoted else None, quote_state="accepted" if quoted else None,
+            quote_of_id=quoted.id if quoted else None,
+            quote_state=("accepted" if quote_approved else "pending") if quoted else None,
             content=post.content, spoiler_text=post.spoiler_text, sensitive=post.sensitive,
             visibility=int(post.visibility), language=post.language, poll_id=poll_id, created_at=published,
             edited_at=post.updated if post.updated and post.updated > published else None))
@@ -91,11 +113,8 @@ async def store(rt: Runtime, author, post: RemotePost, *, parent=None, quoted=No
         if parent:
             await conn.execute(update(t.statuses).where(t.statuses.c.id == parent.id).values(
                 replies_count=t.statuses.c.replies_count + 1))
-        if quoted:
-            await conn.execute(update(t.statuses).where(t.statuses.c.id == quoted.id).values(
-                quotes_count=t.statuses.c.quotes_count + 1))
-            await notifications.notify(conn, recipient_id=quoted.account_id, from_account_id=author.id,
-                                       type="quote", status_id=status_id)
+        if quoted and quote_approved:
+            await quote_accepted(conn, quote_id=status_id, quoted=quoted, quoter_id=author.id)
         for account_id in mentioned_ids:
             await notifications.notify(conn, recipient_id=account_id, from_account_id=author.id,
                                        type="mention", status_id=status_id)
