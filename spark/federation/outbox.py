@@ -241,6 +241,14 @@ async def quote_answered(rt: Runtime, conn, author, quoter, request: dict[str, A
     await _queue(conn, author.id, answer, account_ids=[quoter.id])
 
 
+async def quote_revoked(rt: Runtime, conn, author, quoter, stamp: str) -> None:
+    """FEP-044f: the quoted author withdrew their approval of a remote quote: Delete the stamp, to the
+    quoter's server and to the servers of the author's followers, who may have checked it."""
+    actor = urls.actor(rt, author.username)
+    delete = documents.activity("Delete", f"{stamp}#delete", actor, stamp, to=[PUBLIC])
+    await _queue(conn, author.id, delete, followers=True, account_ids=[quoter.id])
+
+
 async def flagged(rt: Runtime, conn, report_id: int, target, statuses: list, comment: str) -> None:
     """Forward a report to the reported account's server: a Flag from the instance actor (so the
     reporter stays anonymous there), naming the account and the reported posts."""

@@ -45,6 +45,12 @@ async def revoke(rt: Runtime, author_id: int, status_id: int | None, quoting_id:
             await conn.execute(update(t.statuses).where(t.statuses.c.id == quoting.id).values(quote_state="revoked"))
             await conn.execute(update(t.statuses).where(t.statuses.c.id == quoted.id).values(
                 quotes_count=greatest(conn)(t.statuses.c.quotes_count - 1, 0)))
+            if not quoting.local and quoting.quote_state == "accepted":
+                accounts = {r.id: r for r in (await conn.execute(select(t.accounts).where(
+                    t.accounts.c.id.in_([author_id, quoting.account_id])))).all()}
+                author, quoter = accounts[author_id], accounts[quoting.account_id]
+                await outbox.quote_revoked(rt, conn, author, quoter,
+                                           outbox.quote_stamp_uri(rt, author, quoted.id, quoting.id))
     return quoting.id
 
 

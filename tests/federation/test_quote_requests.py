@@ -43,7 +43,24 @@ def test_quote_request_is_accepted_with_a_stamp_or_rejected_by_policy(tmp_path):
                 assert stamp.json()["interactingObject"] == quote["id"]
                 assert stamp.json()["interactionTarget"] == post["uri"]
                 assert author.status(post["id"])["quotes_count"] == 1
+                accepted = (answer["result"], quote["id"])
             else:
                 assert answer["type"] == "Reject" and "result" not in answer
         forged = open_post["uri"] + "/quotes/1"
         assert requests.get(forged, headers={"Accept": "application/activity+json"}, timeout=10).status_code == 404
+
+        # The author detaches their post: the stamp is deleted, at the quoter's server too.
+        stamp, quote_uri = accepted
+        quoting = author.search_v2(quote_uri, resolve=True, result_type="statuses")["statuses"][0]
+        revoked = requests.post(f"{spark.url}/api/v1/statuses/{open_post['id']}/quotes/{quoting['id']}/revoke",
+                                headers={"Authorization": f"Bearer {author.access_token}"}, timeout=10)
+        assert revoked.status_code == 200, revoked.text
+        assert author.status(open_post["id"])["quotes_count"] == 0
+        settle(spark)
+        deadline = time.time() + 15
+        while time.time() < deadline and not [h for h in origin.received("victim.test")
+                                               if (h.json or {}).get("type") == "Delete"]:
+            time.sleep(0.1)
+        deletes = [h.json for h in origin.received("victim.test") if (h.json or {}).get("type") == "Delete"]
+        assert [d["object"] for d in deletes] == [stamp]
+        assert requests.get(stamp, headers={"Accept": "application/activity+json"}, timeout=10).status_code == 404
