@@ -85,8 +85,11 @@ def note_document(rt: Runtime, view: StatusView, *, parent_uri: str | None = Non
         note.update(quote=quote_uri, _misskey_quote=quote_uri, quoteUri=quote_uri)
         note["tag"].append({"type": "Link", "mediaType": 'application/ld+json; profile="' + AS + '"',
                             "href": quote_uri, "name": f"RE: {quote_uri}"})
-        if row.quote_state == "accepted" and row.quote_authorization_uri:
-            note["quoteAuthorization"] = row.quote_authorization_uri  # the remote author's stamp, for third parties
+        if row.quote_state == "accepted":
+            # The stamp third parties check (federation/quote_stamps.py): the remote author's, or, for a
+            # quote of a post here, the one this server serves for it (api/activitypub.py).
+            note["quoteAuthorization"] = row.quote_authorization_uri or (
+                f"{quote_uri}/quotes/{row.id}" if urls.is_local(rt, quote_uri) else None)
     if view.poll:
         poll = view.poll
         note["oneOf" if not poll.multiple else "anyOf"] = [

@@ -112,6 +112,28 @@ def test_posts_from_the_other_side_and_unfollow(pair):
     assert all(s["uri"] != later["uri"] for s in carol.timeline_home())
 
 
+def test_quotes_reach_the_other_server_approved_or_pending(pair):
+    """A quote of a post on its own server carries that server's stamp, so the other server shows it;
+    a quote of a post on the reader's server waits for that server's approval (FEP-044f)."""
+    a, b = pair
+    quoter, quoted, reader = a.new_user(), a.new_user(), b.new_user()
+    follow_across(reader, handle(a, quoter))
+    original = quoted.status_post("Worth quoting")
+    quote = quoter.status_post("Well said", quoted_status_id=original["id"])
+    copy = wait_for(lambda: next((s for s in reader.timeline_home() if s["uri"] == quote["uri"]), None))
+    assert copy["quote"]["state"] == "accepted"
+    assert copy["quote"]["quoted_status"]["uri"] == original["uri"]
+
+    home_post = reader.status_post("A post on server B")
+    on_a = find_on(quoter, home_post["uri"])
+    across = quoter.status_post("Quoting across", quoted_status_id=on_a["id"])
+    assert across["quote"]["state"] == "pending"
+    wait_for(lambda: quoter.status(across["id"])["quote"]["state"] == "accepted")
+    arrived = wait_for(lambda: next((s for s in reader.timeline_home() if s["uri"] == across["uri"]), None))
+    wait_for(lambda: reader.status(arrived["id"])["quote"]["state"] == "accepted")
+    assert reader.status(home_post["id"])["quotes_count"] == 1
+
+
 def test_locked_account_approves_a_remote_follow_request(pair):
     a, b = pair
     erin, frank = a.new_user(), b.new_user()
