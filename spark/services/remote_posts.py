@@ -140,22 +140,40 @@ async def _adopt_replies(conn, status_id: int, author_id: int, uri: str, convers
 
 
 async def edit(rt: Runtime, author, post: RemotePost) -> bool:
-    """Apply an Update from the post's author; False when the post is unknown (or not theirs)."""
+    """Apply an Update from the post's author; False when the post is unknown (or not theirs). Only a new
+    text, warning, media or poll options is an edit, kept in the history with the first version and
+    shown as edited (as Mastodon does); an Update bringing only new poll tallies just updates them."""
     async with rt.db.write() as conn:
         row = await by_uri(conn, post.uri)
         if row is None or row.account_id != author.id:
             return False
         if post.updated and row.edited_at and post.updated <= aware(row.edited_at):
             return True  # an older or repeated Update
+        poll = (await conn.execute(select(t.polls).where(t.polls.c.id == row.poll_id))).first() if row.poll_id else None
+        if poll is not None and post.poll:
+            await conn.execute(update(t.polls).where(t.polls.c.id == poll.id).values(
+                votes=post.poll.votes, votes_count=sum(post.poll.votes),
+                voters_count=post.poll.voters_count or 0, expires_at=post.poll.expires_at))
+        media = (await conn.execute(select(t.media_attachments.c.remote_url,
+                                           t.media_attachments.c.description)
+                                    .where(t.media_attachments.c.status_id == row.id)
+                                    .order_by(t.media_attachments.c.position))).all()
+        old_options = list(poll.options) if poll is not None else None
+        if (post.content, post.spoiler_text, post.sensitive, [(m.url, m.description) for m in post.media[:16]],
+                post.poll.options if post.poll else None) == (
+                row.content, row.spoiler_text or "", bool(row.sensitive), [(m.remote_url, m.description) for m in media],
+                old_options):
+            return True
         now = datetime.now(UTC)
+        if not await conn.scalar(select(t.status_edits.c.id).where(t.status_edits.c.status_id == row.id).limit(1)):
+            await conn.execute(t.status_edits.insert().values(
+                id=new_id(at_ms=int(aware(row.created_at).timestamp() * 1000)), status_id=row.id, account_id=author.id,
+                text="", content=row.content, spoiler_text=row.spoiler_text, sensitive=row.sensitive,
+                media_ids=[], poll_options=old_options, created_at=row.created_at))
         await conn.execute(t.status_edits.insert().values(
             id=new_id(), status_id=row.id, account_id=author.id, text="", content=post.content,
             spoiler_text=post.spoiler_text, sensitive=post.sensitive, media_ids=[],
             poll_options=post.poll.options if post.poll else None, created_at=now))
-        if post.poll and row.poll_id:
-            await conn.execute(update(t.polls).where(t.polls.c.id == row.poll_id).values(
-                votes=post.poll.votes, votes_count=sum(post.poll.votes),
-                voters_count=post.poll.voters_count or 0, expires_at=post.poll.expires_at))
         await conn.execute(delete(t.media_attachments).where(t.media_attachments.c.status_id == row.id))
         await _media(conn, author.id, row.id, post)
         await _emojis(conn, author.domain, post)
