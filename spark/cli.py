@@ -40,7 +40,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
     typer.echo("Create the first admin with:  .venv/bin/spark users create NAME --email E --password P --admin")
     uvicorn.run("spark.api.app:create_app", factory=True, host=host, port=port, workers=workers,
                 loop="uvloop", http="httptools", log_level=log_level, access_log=False,
-                proxy_headers=False, ws_per_message_deflate=False)  # compressing each event for 10K sockets costs more than it saves
+                proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=settings.trusted_proxies or None,
+                ws_per_message_deflate=False)  # compressing each event for 10K sockets costs more than it saves
 
 
 @cli.command()

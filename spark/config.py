@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     max_field_chars: int = 255
 
     # Rate limits, as Mastodon: (requests, period in seconds).
+    # Addresses (or CIDR ranges, comma-separated) of reverse proxies whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed; by default none, so a client cannot choose its own address.
+    trusted_proxies: str = ""
     rate_limits_enabled: bool = True
     rate_limit_exempt_loopback: bool = True
     rate_limit_api: int = 300

@@ -152,3 +152,19 @@ def test_loopback_is_exempt_by_default(server):
     for _ in range(3):
         response = requests.get(server.url + "/api/v1/timelines/public", timeout=10)
         assert response.status_code == 200 and "X-RateLimit-Limit" not in response.headers
+
+
+def test_client_addresses_come_from_trusted_proxies_only(tmp_path):
+    """Behind a reverse proxy every request comes from the proxy: with SPARK_TRUSTED_PROXIES the
+    X-Forwarded-For it sets names the client; from anyone else the header is ignored."""
+    with running_server(tmp_path, rate_limit_exempt_loopback="false", rate_limit_api="2",
+                        trusted_proxies="127.0.0.61") as srv:
+        proxy, stranger = _from("127.0.0.61"), _from("127.0.0.62")
+
+        def get(session, client):
+            return session.get(srv.url + "/api/v1/timelines/public", headers={"X-Forwarded-For": client},
+                               timeout=10).status_code
+
+        assert [get(proxy, "203.0.113.1") for _ in range(3)] == [200, 200, 429]
+        assert get(proxy, "203.0.113.2") == 200  # another client behind the same proxy
+        assert [get(stranger, f"203.0.113.{n}") for n in range(10, 13)] == [200, 200, 429]  # header ignored
