@@ -18,6 +18,18 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def wait_for(check, timeout: float = 20.0, interval: float = 0.1):
+    """Poll until `check()` returns something truthy, and return it; fail with the last value after `timeout` s."""
+    deadline = time.time() + timeout
+    value = None
+    while time.time() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met in {timeout} s (last value: {value!r})")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

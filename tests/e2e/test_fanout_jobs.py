@@ -10,20 +10,11 @@ import pytest
 import requests
 
 from tests.e2e.test_streaming import SSE
-from tests.harness import ROOT, backends, running_server
+from tests.harness import ROOT, backends, running_server, wait_for
 
 
 def _me(client):
     return client.account_verify_credentials()
-
-
-def _eventually(check, timeout: float = 10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.parametrize("backend", backends())
@@ -39,7 +30,7 @@ def test_popular_authors_posts_reach_followers_through_the_worker(tmp_path, back
             post = author.status_post("to my many followers")
             assert post["id"] in [s["id"] for s in author.timeline_home()]  # own feed: at once
             for follower in (first, second):
-                assert _eventually(lambda f=follower: post["id"] in [s["id"] for s in f.timeline_home()])
+                assert wait_for(lambda f=follower: post["id"] in [s["id"] for s in f.timeline_home()])
             assert json.loads(stream.next("update"))["id"] == post["id"]
             boost = second.status_reblog(post["id"])  # second has 0 followers: inline
             assert boost["reblog"]["id"] == post["id"]
@@ -67,7 +58,7 @@ def test_queued_fan_out_survives_until_a_worker_runs_it(tmp_path):
         assert post["id"] not in [s["id"] for s in follower.timeline_home()]
         worker = subprocess.Popen([sys.executable, "-m", "spark", "worker"], env=server.env, cwd=ROOT)
         try:
-            assert _eventually(lambda: post["id"] in [s["id"] for s in follower.timeline_home()])
+            assert wait_for(lambda: post["id"] in [s["id"] for s in follower.timeline_home()])
         finally:
             worker.terminate()
             worker.wait(10)

@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from tests.e2e.test_streaming import SSE
-from tests.harness import backends, running_server
+from tests.harness import backends, running_server, wait_for
 
 REDIS_URL = os.environ.get("SPARK_TEST_REDIS_URL")
 
@@ -21,15 +21,6 @@ def _me(client):
 
 def _home_ids(client, **page) -> list[str]:
     return [status["id"] for status in client.timeline_home(**page)]
-
-
-def _eventually(check, timeout: float = 10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def _feed_rows(server, status_id: str) -> int:
@@ -143,7 +134,7 @@ def test_home_feeds_keep_their_newest_entries(tmp_path):
         assert _home_ids(reader)[:8] == posts[::-1]
         server.stop()
         server.start()
-        assert _eventually(lambda: _home_ids(reader) == posts[:3:-1])
+        assert wait_for(lambda: _home_ids(reader) == posts[:3:-1])
         assert _home_ids(reader, max_id=posts[4]) == []
 
 
@@ -160,7 +151,7 @@ def test_home_feeds_are_cached_in_redis_and_rebuilt_when_lost(tmp_path, backend)
         assert cache.zcard(key) == 5
 
         newer = [author.status_post(f"newer {n}")["id"] for n in range(3)]
-        assert _eventually(lambda: cache.zcard(key) == 5 and
+        assert wait_for(lambda: cache.zcard(key) == 5 and
                            max(cache.zrange(key, 0, -1)) == f"{int(newer[-1]):020d}".encode())
         everything = (older + newer)[::-1]
         assert _home_ids(reader) == everything

@@ -9,13 +9,12 @@ the lease into the past instead of waiting (the database is the clock)."""
 from __future__ import annotations
 
 import signal
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.federation.support import LONG_AGO, execute, query, scalar, settle, spark_with_origin
-from tests.harness import backends
+from tests.harness import backends, wait_for
 
 FOLLOWERS = 500
 
@@ -25,15 +24,6 @@ def kill_and_restart(spark) -> None:
     spark.process.wait(10)
     spark.start()
     execute(spark, "UPDATE jobs SET locked_until = :t WHERE locked_until IS NOT NULL", t=LONG_AGO)
-
-
-def wait_for(check, timeout: float = 60.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"not reached in {timeout} s: {check()!r}")
 
 
 @pytest.fixture(scope="module", params=backends())
@@ -60,7 +50,7 @@ def test_a_post_to_500_inboxes_survives_kill_9_mid_delivery(world):
     def creates():
         return [h for h in origin.received("crowd.test") if h.json and h.json.get("type") == "Create"]
 
-    wait_for(lambda: len(creates()) >= FOLLOWERS // 3)
+    wait_for(lambda: len(creates()) >= FOLLOWERS // 3, 60)
     kill_and_restart(spark)
     before_restart = len({h.path for h in creates()})
     origin.inbox_delay = 0.0

@@ -10,21 +10,10 @@ import pytest
 import requests
 
 from tests.federation.support import settle, spark_with_origin
-from tests.harness import backends, running_server
+from tests.harness import backends, running_server, wait_for
 
 AP = {"Accept": "application/activity+json"}
 FEDERATION = {"federation_allow_private": "1", "rate_limits_enabled": "0"}
-
-
-def wait_for(check, timeout: float = 20.0, interval: float = 0.2):
-    deadline = time.time() + timeout
-    value = None
-    while time.time() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met in {timeout} s (last value: {value!r})")
 
 
 def find_post(client, uri: str) -> dict:

@@ -9,21 +9,9 @@ import pytest
 import requests
 from mastodon import MastodonNotFoundError
 
-from tests.harness import backends, running_server
+from tests.harness import backends, running_server, wait_for
 
 FEDERATION = {"federation_allow_private": "1", "rate_limits_enabled": "0"}
-
-
-def wait_for(check, timeout: float = 15.0, interval: float = 0.2):
-    """Poll until `check()` returns something truthy; fail with the last value after `timeout` s."""
-    deadline = time.time() + timeout
-    value = None
-    while time.time() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met in {timeout} s (last value: {value!r})")
 
 
 @pytest.fixture(scope="module", params=backends())
