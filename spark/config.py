@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import os
 import secrets
 from functools import cached_property
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,6 +29,10 @@ class Settings(BaseSettings):
     streaming_backlog: int = 1000  # events a listener may fall behind by before it is cut off
     streaming_max_connections: int = 20_000  # per process; past it new streams are refused with 503
     secret_key: str | None = None
+    # Web Push (VAPID, RFC 8292) P-256 key pair, base64url as Mastodon's VAPID_PRIVATE_KEY / VAPID_PUBLIC_KEY
+    # (so a server moving from Mastodon keeps its apps' subscriptions); generated into the data dir if unset.
+    vapid_private_key: str | None = None
+    vapid_public_key: str | None = None
     registrations: str = "open"  # open | approval | closed
     https: bool | None = None
     federation_allow_private: bool = False
@@ -36,6 +44,9 @@ class Settings(BaseSettings):
     instance_title: str = "Spark"
     instance_description: str = "A Spark server: short public posts and conversations, federated."
     contact_email: str = ""
+    # Who may list the servers this one moderates (GET /api/v1/instance/domain_blocks): all | users | disabled.
+    # Mastodon's setting of the same name; open by default, so people can see what their server filters out.
+    show_domain_blocks: str = "all"
 
     # Limits (Mastodon's defaults); all are published in instance `configuration`.
     max_status_chars: int = 500
@@ -105,6 +116,46 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_hex(32))
             path.chmod(0o600)
         return path.read_text().strip()
+
+    @cached_property
+    def vapid_keys(self) -> tuple[str, str]:
+        """(private, public) VAPID keys: the configured pair, or one generated once into the data dir.
+        Push services bind each subscription to the public key, so the generated one is never replaced."""
+        private = self.vapid_private_key or _stored_once(self.data_dir / "vapid_private_key", _new_vapid_key)
+        key = ec.derive_private_key(int.from_bytes(_b64decode(private), "big"), ec.SECP256R1())
+        public = base64.urlsafe_b64encode(key.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)).decode()
+        if self.vapid_public_key and _b64decode(self.vapid_public_key) != _b64decode(public):
+            raise ValueError("SPARK_VAPID_PUBLIC_KEY is not the public key of SPARK_VAPID_PRIVATE_KEY")
+        return private, public
+
+
+def _b64decode(value: str) -> bytes:
+    """Base64url or standard base64, padded or not."""
+    value = value.strip().replace("+", "-").replace("/", "_").rstrip("=")
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+def _new_vapid_key() -> str:
+    scalar = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value
+    return base64.urlsafe_b64encode(scalar.to_bytes(32, "big")).decode()
+
+
+def _stored_once(path: Path, make) -> str:
+    """The value in `path`, put there whole by the first process to need it: a link never replaces a
+    file, so processes starting together all read the same key."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        draft.touch(mode=0o600)
+        draft.write_text(make())
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
 
 
 def normalize_database_url(url: str) -> str:

@@ -17,19 +17,28 @@ from spark.api.mastodon import (
     accounts,
     apps,
     conversations,
+    directory,
+    domain_blocks,
+    endorsements,
+    featured_tags,
     filters,
     instance,
     interactions,
     lists,
     media,
     notifications,
+    oembed,
     profile,
+    push,
     relationships,
     reports,
     scheduled_statuses,
     search,
     statuses,
+    suggestions,
+    tags,
     timelines,
+    trends,
 )
 from spark.api.responses import http_error_handler, json_response, server_error_handler, spark_error_handler
 from spark.api.web import authorize, site
@@ -42,7 +51,9 @@ from spark.services.scheduler import run_periodically
 STATIC = Path(__file__).parent / "web" / "static"
 # Specific paths (/api/v1/accounts/relationships) come before /api/v1/accounts/{id}.
 API_MODULES = [instance, apps, media, profile, relationships, timelines, accounts, statuses, interactions,
-               notifications, scheduled_statuses, search, lists, filters, conversations, reports]
+               notifications, scheduled_statuses, search, lists, filters, conversations, reports, push,
+               tags, featured_tags, trends, suggestions, directory, endorsements, domain_blocks,
+               oembed]
 
 
 async def health(_request):

@@ -31,3 +31,16 @@ def link_header(request: Request, ids: list[int]) -> dict[str, str]:
     prev_url = f"{base}?{urlencode(keep + [('min_id', str(ids[0]))])}"
     return {"Link": f'<{next_url}>; rel="next", <{prev_url}>; rel="prev"'}
 
+
+
+def offset_link_header(request: Request, offset: int, limit: int, count: int) -> dict[str, str]:
+    """Links for lists paged by `offset` (trends): `next` after a full page, `prev` past the first."""
+    rt = request.app.state.runtime
+    base = rt.url(request.url.path)
+    keep = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
+    links = []
+    if count >= limit:
+        links.append(f'<{base}?{urlencode(keep + [("offset", str(offset + limit))])}>; rel="next"')
+    if offset > 0:
+        links.append(f'<{base}?{urlencode(keep + [("offset", str(max(offset - limit, 0)))])}>; rel="prev"')
+    return {"Link": ", ".join(links)} if links else {}

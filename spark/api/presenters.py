@@ -10,6 +10,7 @@ import orjson
 from spark.domain.ids import id_time
 from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
+from spark.services.tags import TagView
 from spark.services.views import Memo, StatusView
 
 MISSING_AVATAR = "/static/avatar-missing.png"
@@ -164,6 +165,15 @@ def tag_url(rt: Runtime, name: str) -> str:
     return rt.url(f"/tags/{name}")
 
 
+def tag_json(rt: Runtime, view: TagView) -> dict[str, Any]:
+    """A Tag entity; `following` and `featuring` only for a signed-in viewer, as Mastodon sends them."""
+    out = {"id": str(view.id) if view.id is not None else view.name.lower(), "name": view.name,
+           "url": tag_url(rt, view.name.lower()), "history": view.history}
+    if view.following is not None:
+        out.update(following=view.following, featuring=view.featuring)
+    return out
+
+
 def status_url(rt: Runtime, row, author) -> str:
     return row.url or rt.url(f"/@{author.username}/{row.id}")
 
@@ -274,7 +284,7 @@ _BOOL = (b"false", b"true")
 # (tests/e2e/test_timeline_rendering.py checks that both read the same).
 _TAIL = (b'"sensitive":%b,"application":%b,"reblogs_count":%d,"favourites_count":%d,"replies_count":%d,'
          b'"quotes_count":%d,"reblog":%b,"poll":null,"card":null,"text":null,"quote":null,"quote_approval":%b')
-_VIEWER_TAIL = b',"favourited":%b,"reblogged":%b,"muted":false,"bookmarked":%b'
+_VIEWER_TAIL = b',"favourited":%b,"reblogged":%b,"muted":%b,"bookmarked":%b'
 _quote_approvals: dict[str | None, bytes] = {}
 
 
@@ -305,7 +315,7 @@ def _status_bytes(rt: Runtime, view: StatusView, viewer_id: int | None, accounts
         approval)
     if viewer_id is None:
         return b"".join((*head, tail, b"}"))
-    marks = _VIEWER_TAIL % (_BOOL[view.favourited], _BOOL[view.reblogged], _BOOL[view.bookmarked])
+    marks = _VIEWER_TAIL % (_BOOL[view.favourited], _BOOL[view.reblogged], _BOOL[view.muted], _BOOL[view.bookmarked])
     pinned = b"" if view.pinned is None else (b',"pinned":true' if view.pinned else b',"pinned":false')
     return b"".join((*head, tail, marks, pinned, b"}"))
 
@@ -345,7 +355,7 @@ def _status_tail(rt: Runtime, view: StatusView, viewer_id: int | None, nested) -
             "quoted_status": nested(quoted, False) if quoted is not None and state == "accepted" else None,
         }
     if viewer_id is not None:
-        out.update(favourited=view.favourited, reblogged=view.reblogged, muted=False,
+        out.update(favourited=view.favourited, reblogged=view.reblogged, muted=view.muted,
                    bookmarked=view.bookmarked)
         if view.pinned is not None:
             out["pinned"] = view.pinned

@@ -8,11 +8,15 @@ Twitter used). Feeds keep their newest `home_feed_size` entries (`trim`).
 
 With Redis, each change is also queued for the feed cache (ports.FeedChange), applied once the
 transaction has committed.
+
+Public posts also reach the feeds of local accounts following one of their hashtags (`fan_out_to_tags`).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import and_, delete, func, insert, literal, select, update
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, delete, exists, func, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from spark.adapters.db import schema as t
@@ -54,6 +58,42 @@ async def fan_out(conn, *, status_id: int, author_id: int, visibility: int, is_r
     inserted = list((await conn.execute(_insert_ignore(conn, rows).returning(t.home_feed.c.account_id))).scalars())
     _changed(conn, FeedChange(added=status_id, account_ids=inserted))
     return [author_id, *inserted]
+
+
+async def fan_out_to_tags(conn, *, status_id: int, author_id: int) -> list[int]:
+    """Put a public post on the home feeds of the local accounts following one of its hashtags, as
+    Mastodon does, except those blocking or muting its author; returns whose. One INSERT … SELECT from
+    the post's few status_tags rows through ix_tag_follows_tag_id: an untagged post costs one index
+    probe, and since only local accounts follow tags it stays inline even when the followers' fan-out
+    is deferred or merged at read time."""
+    follower = t.tag_follows.c.account_id
+    rows = (select(follower, literal(status_id)).distinct()
+            .join(t.status_tags, t.status_tags.c.tag_id == t.tag_follows.c.tag_id)
+            .where(t.status_tags.c.status_id == status_id,
+                   ~exists().where(t.blocks.c.account_id == follower, t.blocks.c.target_account_id == author_id),
+                   ~exists().where(t.blocks.c.account_id == author_id, t.blocks.c.target_account_id == follower),
+                   ~exists().where(t.mutes.c.account_id == follower, t.mutes.c.target_account_id == author_id,
+                                   or_(t.mutes.c.expires_at.is_(None), t.mutes.c.expires_at > datetime.now(UTC)))))
+    inserted = list((await conn.execute(_insert_ignore(conn, rows).returning(t.home_feed.c.account_id))).scalars())
+    _changed(conn, FeedChange(added=status_id, account_ids=inserted))
+    return inserted
+
+
+async def unmerge_tag(conn, *, follower_id: int, tag_id: int) -> None:
+    """After unfollowing a hashtag: drop from the feed the posts it brought, keeping the follower's own, those
+    of accounts they follow and those carrying another hashtag they follow (Mastodon's unmerge_tag_from_home).
+    Driven by the feed's own rows, so a popular tag costs no more than a quiet one."""
+    feed = t.home_feed
+    other = t.status_tags.alias("other_tags")
+    followed_tags = select(t.tag_follows.c.tag_id).where(t.tag_follows.c.account_id == follower_id)
+    followed_accounts = select(t.follows.c.target_account_id).where(t.follows.c.account_id == follower_id)
+    await conn.execute(delete(feed).where(
+        feed.c.account_id == follower_id,
+        exists().where(t.status_tags.c.status_id == feed.c.status_id, t.status_tags.c.tag_id == tag_id),
+        ~exists().where(other.c.status_id == feed.c.status_id, other.c.tag_id.in_(followed_tags)),
+        ~exists().where(t.statuses.c.id == feed.c.status_id, or_(
+            t.statuses.c.account_id == follower_id, t.statuses.c.account_id.in_(followed_accounts)))))
+    _changed(conn, FeedChange(dropped=True, account_ids=[follower_id]))
 
 
 async def add_own(conn, *, account_id: int, status_id: int) -> None:

@@ -57,7 +57,7 @@ async def follow(rt: Runtime, follower_id: int, target_id: int | None, *, reblog
         target = await target_account(conn, target_id)
         if target.id == follower_id:
             raise Forbidden("You cannot follow yourself")
-        if await blocked_between(conn, follower_id, target.id):
+        if await blocked_between(conn, follower_id, target.id) or await blocks_domain(conn, follower_id, target.domain):
             raise Forbidden("This action is not allowed")
         current = (await conn.execute(select(t.follows).where(
             t.follows.c.account_id == follower_id, t.follows.c.target_account_id == target.id))).first()
@@ -88,8 +88,8 @@ async def follow(rt: Runtime, follower_id: int, target_id: int | None, *, reblog
 
 
 async def remove_follow(conn, follower_id: int, target_id: int, *, rt: Runtime | None = None) -> None:
-    """Undo a follow and a pending request, with counters, feed, lists and notification; with `rt`,
-    the other server hears of it (Undo Follow from our follower, Reject to a remote follower)."""
+    """Undo a follow and a pending request, with counters, feed, lists, endorsement and notification;
+    with `rt`, the other server hears of it (Undo Follow from our follower, Reject to a remote follower)."""
     if rt is not None:
         await _federate_removal(rt, conn, follower_id, target_id)
     removed = await conn.execute(delete(t.follows).where(
@@ -102,6 +102,8 @@ async def remove_follow(conn, follower_id: int, target_id: int, *, rt: Runtime |
         await conn.execute(delete(t.list_accounts).where(
             t.list_accounts.c.account_id == target_id,
             t.list_accounts.c.list_id.in_(select(t.lists.c.id).where(t.lists.c.account_id == follower_id))))
+        await conn.execute(delete(t.endorsements).where(t.endorsements.c.account_id == follower_id,
+                                                        t.endorsements.c.target_account_id == target_id))
     requested = await conn.execute(delete(t.follow_requests).where(
         t.follow_requests.c.account_id == follower_id, t.follow_requests.c.target_account_id == target_id))
     if requested.rowcount:
@@ -142,7 +144,7 @@ async def receive_follow(rt: Runtime, follower_id: int, target_id: int, uri: str
     async with rt.db.write() as conn:
         target = await target_account(conn, target_id)
         follower = await target_account(conn, follower_id)
-        if await blocked_between(conn, follower.id, target.id):
+        if await blocked_between(conn, follower.id, target.id) or await blocks_domain(conn, target.id, follower.domain):
             await outbox.follow_answered(rt, conn, target, follower, uri, accepted=False)
             return
         following = await is_following(conn, follower.id, target.id)
@@ -212,6 +214,12 @@ async def answer_request(rt: Runtime, account_id: int, requester_id: int | None,
         if requester.domain:
             target = (await conn.execute(select(t.accounts).where(t.accounts.c.id == account_id))).first()
             await outbox.follow_answered(rt, conn, target, requester, request.uri, accepted=accept)
+
+
+async def blocks_domain(conn, account_id: int, domain: str) -> bool:
+    """Whether the account blocks the server `domain` (POST /api/v1/domain_blocks); never a local one."""
+    return bool(domain) and bool(await conn.scalar(select(exists().where(
+        t.account_domain_blocks.c.account_id == account_id, t.account_domain_blocks.c.domain == domain))))
 
 
 async def is_following(conn, follower_id: int, target_id: int) -> bool:

@@ -14,6 +14,7 @@ from spark.adapters import jobs_sql
 from spark.federation import backfill, delivery, inbox
 from spark.runtime import Runtime
 from spark.services.posting import fan_out_job
+from spark.services.web_push import push_job
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ HANDLERS: dict[str, tuple[Handler, list[timedelta]]] = {
     "deliver": (delivery.deliver_job, DELIVERY_RETRIES),
     "inbox": (inbox.process_job, RETRIES),
     "backfill": (backfill.backfill_job, RETRIES[:2]),
+    "web_push": (push_job, RETRIES[:4]),  # a push days late is noise
 }
 POLL_SECONDS = 1.0  # in case a wake-up was missed (another process without Redis, a restart)
 # Jobs running at once in one worker, per lane: deliveries mostly wait on other servers, so many overlap;

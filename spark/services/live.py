@@ -1,8 +1,8 @@
 """What a streaming listener receives: an event rendered for them, or nothing at all.
 
 A new public or unlisted post is loaded once per process and shared by every listener (who sees it
-depends only on their blocks, mutes and filters, kept per connection as `Rules`); anything else is
-loaded for each listener with the same checks as a REST read.
+depends only on their blocks, mutes, blocked servers and filters, kept per connection as `Rules`);
+anything else is loaded for each listener with the same checks as a REST read.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import time
 from dataclasses import dataclass, field
 
 from spark.domain.errors import NotFound
-from spark.domain.filters import FilterMatcher, hides
+from spark.domain.filters import hides
 from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
 from spark.services import notifications
 from spark.services.statuses import get_row, visible
-from spark.services.timelines import hiding_rules
+from spark.services.timelines import ViewerRules, hiding_rules
 from spark.services.views import StatusView, load_statuses
 
 RULES_MAX_AGE = 60.0  # seconds; mutes expire without an event
@@ -24,25 +24,27 @@ RULES_MAX_AGE = 60.0  # seconds; mutes expire without an event
 
 @dataclass
 class Rules:
-    """Whom a listener never sees (on home also their exclusive lists' members), their filters, and the
-    accounts they follow whose posts reach home streams on those accounts' own channels."""
+    """What a listener never sees and their filters (timelines.ViewerRules: blocks, mutes, blocked
+    servers, on home also their exclusive lists' members), as of `loaded_at`."""
 
-    hidden: set[int] = field(default_factory=set)
-    hidden_on_home: set[int] = field(default_factory=set)
-    filters: FilterMatcher | None = None
+    viewer: ViewerRules = field(default_factory=ViewerRules)
     loaded_at: float = 0.0
-    merged: dict[int, bool] = field(default_factory=dict)  # followed accounts merged at read → their reposts?
 
     @property
     def stale(self) -> bool:
         return time.monotonic() - self.loaded_at > RULES_MAX_AGE
 
+    @property
+    def merged(self) -> dict[int, bool]:
+        """Followed accounts whose posts reach home streams on their own channels → show their reposts?"""
+        return self.viewer.merged
+
     def check(self, view: StatusView, context: str) -> list | None:
         """None if the listener must not get this post, else the filters it matches (to show as warnings)."""
-        hidden = self.hidden_on_home if context == "home" else self.hidden
-        if view.account.id in hidden or (view.reblog is not None and view.reblog.account.id in hidden):
+        if self.viewer.hides(view, on_home=context == "home"):
             return None
-        matches = self.filters.match((view.reblog or view).row, context) if self.filters else []
+        filters = self.viewer.filters
+        matches = filters.match((view.reblog or view).row, context) if filters else []
         return None if matches and hides(matches) else matches
 
 
@@ -50,8 +52,7 @@ async def rules_for(rt: Runtime, viewer_id: int | None) -> Rules:
     if viewer_id is None:
         return Rules(loaded_at=time.monotonic())
     async with rt.db.read() as conn:
-        rules = await hiding_rules(conn, viewer_id)
-    return Rules(rules.hidden, rules.hidden | rules.listed, rules.filters, time.monotonic(), rules.merged)
+        return Rules(await hiding_rules(conn, viewer_id), time.monotonic())
 
 
 async def shared_view(rt: Runtime, status_id: int) -> StatusView | None:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import blurhash
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from spark.adapters.db import schema as t
 from spark.domain.errors import Invalid, NotFound
@@ -168,3 +168,18 @@ async def describe(rt: Runtime, account_id: int, media_id: int | None, *, descri
         async with rt.db.write() as conn:
             await conn.execute(update(t.media_attachments).where(t.media_attachments.c.id == row.id).values(**values))
     return await get_own(rt, account_id, row.id)
+
+
+async def delete_unattached(rt: Runtime, account_id: int, media_id: int | None) -> None:
+    """Delete an upload and its files before it is posted; once attached, the post owns it (422, as Mastodon)."""
+    async with rt.db.write() as conn:
+        row = (await conn.execute(select(t.media_attachments).where(
+            t.media_attachments.c.id == media_id, t.media_attachments.c.account_id == account_id))).first()
+        if row is None:
+            raise NotFound()
+        if row.status_id is not None:
+            raise Invalid("Media attachment is currently used by a status")
+        await conn.execute(delete(t.media_attachments).where(t.media_attachments.c.id == row.id))
+    for key in (row.file_key, row.thumbnail_key):
+        if key:
+            rt.media.delete(key)

@@ -13,7 +13,7 @@ from spark.domain.errors import NotFound
 from spark.domain.filters import hides
 from spark.domain.ids import new_id
 from spark.runtime import Runtime
-from spark.services import events
+from spark.services import events, web_push
 from spark.services.paging import Page, ranged
 from spark.services.views import StatusView, accounts_by_id, load_filters, load_statuses
 
@@ -32,17 +32,24 @@ def group_key(type: str, status_id: int | None) -> str | None:
 
 
 async def notify(conn, *, recipient_id: int, from_account_id: int, type: str, status_id: int | None = None) -> bool:
-    """Record one notification inside the caller's transaction, unless the recipient blocks or
-    mutes the sender, or is not a local account. Returns whether one was written."""
+    """Record one notification inside the caller's transaction, unless the recipient blocks or mutes
+    the sender or the sender's server, has muted the thread of `status_id`, or is not a local account.
+    Returns whether one was written."""
     assert type in TYPES, type
     if recipient_id == from_account_id and type != "poll":
         return False
     now = datetime.now(UTC)
+    sender_domain = select(t.accounts.c.domain).where(t.accounts.c.id == from_account_id).scalar_subquery()
+    thread = select(t.statuses.c.conversation_id).where(t.statuses.c.id == status_id).scalar_subquery()
     barred = await conn.scalar(select(
         exists().where(t.blocks.c.account_id == recipient_id, t.blocks.c.target_account_id == from_account_id)
         | exists().where(t.mutes.c.account_id == recipient_id, t.mutes.c.target_account_id == from_account_id,
                          t.mutes.c.hide_notifications.is_(True),
                          or_(t.mutes.c.expires_at.is_(None), t.mutes.c.expires_at > now))
+        | exists().where(t.account_domain_blocks.c.account_id == recipient_id,
+                         t.account_domain_blocks.c.domain == sender_domain)
+        | exists().where(t.conversation_mutes.c.account_id == recipient_id,
+                         t.conversation_mutes.c.conversation_id == thread)
     ))
     if barred:
         return False
@@ -54,6 +61,7 @@ async def notify(conn, *, recipient_id: int, from_account_id: int, type: str, st
         id=notification_id, account_id=recipient_id, from_account_id=from_account_id, type=type,
         status_id=status_id, group_key=group_key(type, status_id), created_at=now))
     events.notified(conn, recipient_id=recipient_id, notification_id=notification_id)
+    await web_push.queue(conn, recipient_id=recipient_id, notification_id=notification_id, type=type)
     return True
 
 

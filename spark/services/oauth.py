@@ -14,7 +14,7 @@ from spark.adapters.db import schema as t
 from spark.domain import scopes as scope_rules
 from spark.domain.errors import SparkError
 from spark.runtime import Runtime
-from spark.services import accounts, events, tokens
+from spark.services import accounts, events, tokens, web_push
 from spark.services.tokens import IssuedToken, digest
 
 CODE_LIFETIME = timedelta(minutes=10)
@@ -127,6 +127,7 @@ async def refresh_grant(rt: Runtime, *, app, refresh_token: str | None) -> Issue
             raise invalid
         await conn.execute(update(t.tokens).where(t.tokens.c.id == row.id).values(revoked_at=datetime.now(UTC)))
         events.tokens_revoked(conn, [row.id])
+        await web_push.forget_tokens(conn, [row.id])
         issued = await tokens.issue(rt, user_id=row.user_id, app_id=app.id,
                                     scopes=frozenset(row.scopes.split()), conn=conn)
     tokens.forget([row.id])

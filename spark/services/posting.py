@@ -216,7 +216,8 @@ async def distribute(rt: Runtime, conn, *, status_id: int, author, visibility: i
     """Put a new post (or repost) on home feeds and live streams. Past `fanout_inline_max` followers
     the followers' feeds are filled by a background job, so the request answers at once; past
     `celebrity_followers` they are not filled at all (merged at read time, see feeds.py) and the job
-    only tells their live streams. The author's own feed and the public streams are served at once."""
+    only tells their live streams. The author's own feed, the feeds of those following one of a public
+    post's hashtags and the public streams are served at once."""
     celebrity = feeds.merges_at_read(author, rt.settings.celebrity_followers)
     if celebrity != bool(author.merge_at_read):
         # The post that crosses the line is still fanned out, while the followers' open streams learn to
@@ -230,6 +231,8 @@ async def distribute(rt: Runtime, conn, *, status_id: int, author, visibility: i
         await feeds.add_own(conn, account_id=author.id, status_id=status_id)
         await jobs_sql.enqueue(conn, "fan_out", {"status_id": status_id, "merged": merged})
         recipients = [author.id]
+    if tags and visibility == Visibility.PUBLIC and not is_reblog and author.silenced_at is None:
+        recipients += await feeds.fan_out_to_tags(conn, status_id=status_id, author_id=author.id)
     await events.status_posted(conn, status_id=status_id, author_id=author.id, visibility=visibility, local=local,
                                tags=tags, is_reblog=is_reblog, recipients=recipients)
 

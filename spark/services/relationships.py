@@ -19,7 +19,8 @@ async def relationships(rt: Runtime, viewer_id: int, ids: list[int]) -> list[dic
         return []
     now = datetime.now(UTC)
     async with rt.db.read() as conn:
-        known = set((await conn.execute(select(t.accounts.c.id).where(t.accounts.c.id.in_(ids)))).scalars())
+        known = dict((await conn.execute(select(t.accounts.c.id, t.accounts.c.domain).where(
+            t.accounts.c.id.in_(ids)))).all())
 
         async def rows(table, mine: bool):
             if mine:
@@ -36,6 +37,10 @@ async def relationships(rt: Runtime, viewer_id: int, ids: list[int]) -> list[dic
                   if m.expires_at is None or aware(m.expires_at) > now}
         notes = {r.target_account_id: r.comment for r in (await conn.execute(select(t.account_notes).where(
             t.account_notes.c.account_id == viewer_id, t.account_notes.c.target_account_id.in_(ids)))).all()}
+        endorsed = await rows(t.endorsements, True)
+        blocked_domains = set((await conn.execute(select(t.account_domain_blocks.c.domain).where(
+            t.account_domain_blocks.c.account_id == viewer_id,
+            t.account_domain_blocks.c.domain.in_({d for d in known.values() if d})))).scalars())
     out = []
     for account_id in ids:
         if account_id not in known:
@@ -55,15 +60,15 @@ async def relationships(rt: Runtime, viewer_id: int, ids: list[int]) -> list[dic
             "muting_expires_at": muting[account_id].expires_at if account_id in muting else None,
             "requested": account_id in requested,
             "requested_by": account_id in requested_by,
-            "domain_blocking": False,
-            "endorsed": False,
+            "domain_blocking": known[account_id] in blocked_domains,
+            "endorsed": account_id in endorsed,
             "note": notes.get(account_id, ""),
         })
     return out
 
 
-async def _account_page(rt: Runtime, table, key_column, value_column, owner_id: int, *, max_id=None,
-                        since_id=None, min_id=None, limit: int = 40):
+async def account_page(rt: Runtime, table, key_column, value_column, owner_id: int, *, max_id=None,
+                       since_id=None, min_id=None, limit: int = 40):
     """Accounts joined through `table` rows, paginated by the row id; returns [(row id, account)]."""
     query = (select(table.c.id.label("row_id"), t.accounts)
              .join(t.accounts, t.accounts.c.id == value_column).where(key_column == owner_id))
@@ -86,7 +91,7 @@ async def followers(rt: Runtime, viewer_id: int | None, account_id: int | None, 
     account = await _visible_collection_owner(rt, viewer_id, account_id)
     if account is None:
         return []
-    return await _account_page(rt, t.follows, t.follows.c.target_account_id, t.follows.c.account_id, account.id,
+    return await account_page(rt, t.follows, t.follows.c.target_account_id, t.follows.c.account_id, account.id,
                                **page)
 
 
@@ -94,7 +99,7 @@ async def following(rt: Runtime, viewer_id: int | None, account_id: int | None, 
     account = await _visible_collection_owner(rt, viewer_id, account_id)
     if account is None:
         return []
-    return await _account_page(rt, t.follows, t.follows.c.account_id, t.follows.c.target_account_id, account.id,
+    return await account_page(rt, t.follows, t.follows.c.account_id, t.follows.c.target_account_id, account.id,
                                **page)
 
 
@@ -114,11 +119,11 @@ async def _visible_collection_owner(rt: Runtime, viewer_id: int | None, account_
 
 
 async def blocked_accounts(rt: Runtime, viewer_id: int, **page):
-    return await _account_page(rt, t.blocks, t.blocks.c.account_id, t.blocks.c.target_account_id, viewer_id, **page)
+    return await account_page(rt, t.blocks, t.blocks.c.account_id, t.blocks.c.target_account_id, viewer_id, **page)
 
 
 async def muted_accounts(rt: Runtime, viewer_id: int, **page):
-    return await _account_page(rt, t.mutes, t.mutes.c.account_id, t.mutes.c.target_account_id, viewer_id, **page)
+    return await account_page(rt, t.mutes, t.mutes.c.account_id, t.mutes.c.target_account_id, viewer_id, **page)
 
 
 async def familiar_followers(rt: Runtime, viewer_id: int, ids: list[int]) -> list[tuple[int, list]]:

@@ -3,34 +3,28 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select
 
 from spark.adapters.db import schema as t
-from spark.domain.errors import Invalid, NotFound
-from spark.domain.ids import id_for_time
+from spark.domain.errors import Invalid
 from spark.domain.visibility import Visibility
 from spark.federation import deref, resolve
 from spark.runtime import Runtime
-from spark.services import relationships
+from spark.services import relationships, tags
 from spark.services.statuses import visible
 from spark.services.views import StatusView, load_filters, load_statuses
 
 TYPES = ("accounts", "hashtags", "statuses")
-TAG_NAME_RE = re.compile(r"^\w{1,128}$")
-HISTORY_DAYS = 7
 
 
 @dataclass
 class Results:
     accounts: list = field(default_factory=list)
     statuses: list[StatusView] = field(default_factory=list)
-    hashtags: list = field(default_factory=list)  # (tag name, history)
+    hashtags: list[tags.TagView] = field(default_factory=list)
 
 
 @dataclass
@@ -58,47 +52,14 @@ def _local_path(rt: Runtime, text: str) -> str | None:
     return parts.path if parts.netloc.lower() == rt.settings.domain.lower() else None
 
 
-async def tag_history(conn, tag_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """Uses and distinct authors per day over the last week, newest day first (Mastodon's Tag.history)."""
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    start = today - timedelta(days=HISTORY_DAYS - 1)
-    rows = (await conn.execute(
-        select(t.status_tags.c.tag_id, t.statuses.c.id, t.statuses.c.account_id)
-        .join(t.statuses, t.statuses.c.id == t.status_tags.c.status_id)
-        .where(t.status_tags.c.tag_id.in_(tag_ids), t.status_tags.c.status_id >= id_for_time(start))
-    )).all() if tag_ids else []
-    uses: dict[tuple[int, int], int] = defaultdict(int)
-    authors: dict[tuple[int, int], set[int]] = defaultdict(set)
-    for row in rows:
-        day = (today - datetime.fromtimestamp((row.id >> 16) / 1000, tz=UTC).replace(
-            hour=0, minute=0, second=0, microsecond=0)).days
-        uses[(row.tag_id, day)] += 1
-        authors[(row.tag_id, day)].add(row.account_id)
-    return {tag_id: [{"day": str(int((today - timedelta(days=d)).timestamp())), "uses": str(uses[(tag_id, d)]),
-                      "accounts": str(len(authors[(tag_id, d)]))} for d in range(HISTORY_DAYS)]
-            for tag_id in tag_ids}
-
-
-async def tag(rt: Runtime, name: str) -> tuple[str, list]:
-    """A hashtag by name with its history; a valid but unused name has an empty one."""
-    if not TAG_NAME_RE.match(name):
-        raise NotFound()
-    async with rt.db.read() as conn:
-        row = (await conn.execute(select(t.tags).where(t.tags.c.name == name.lower()))).first()
-        if row is None:
-            return name, []
-        return row.display_name, (await tag_history(conn, [row.id]))[row.id]
-
-
-async def _hashtags(conn, q: Query) -> list:
+async def _hashtags(conn, viewer_id: int | None, q: Query) -> list[tags.TagView]:
     term = q.text.lstrip("#").strip()
-    if not term or not TAG_NAME_RE.match(term):
+    if not term or not tags.TAG_NAME_RE.match(term):
         return []
     rows = (await conn.execute(select(t.tags).where(t.tags.c.name.like(_like(term) + "%", escape="\\"))
                                .order_by(func.length(t.tags.c.name), t.tags.c.name)
                                .offset(q.offset).limit(q.limit))).all()
-    history = await tag_history(conn, [r.id for r in rows])
-    return [(r.display_name, history[r.id]) for r in rows]
+    return await tags.views(conn, rows, viewer_id)
 
 
 async def _statuses(conn, viewer_id: int, q: Query) -> list[StatusView]:
@@ -174,7 +135,7 @@ async def search(rt: Runtime, viewer_id: int | None, q: Query) -> Results:
             await _by_url(rt, conn, viewer_id, path, results)
             return results
         if q.type in (None, "hashtags"):
-            results.hashtags = await _hashtags(conn, q)
+            results.hashtags = await _hashtags(conn, viewer_id, q)
         if q.type in (None, "statuses") and viewer_id is not None:
             results.statuses = await _statuses(conn, viewer_id, q)
     if q.type in (None, "accounts") and not (q.type is None and text.startswith("#")):

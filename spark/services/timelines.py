@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, exists, literal, or_, select, true, union_all
+from sqlalchemy import and_, bindparam, case, exists, literal, null, or_, select, true, union_all
 
 from spark.adapters.db import schema as t
 from spark.domain.errors import NotFound
@@ -21,18 +21,23 @@ from spark.services.views import StatusView, authored, hydrate, load_filters, po
 
 
 def _viewer_rules_query():
+    """Rows of (kind, account or filter id, domain); only "domain" rows name a domain."""
     viewer = bindparam("viewer")
     hide = literal("hide").label("kind")
     followed = t.follows.c.account_id == viewer
     return union_all(
-        select(hide, t.blocks.c.target_account_id).where(t.blocks.c.account_id == viewer),
-        select(hide, t.blocks.c.account_id).where(t.blocks.c.target_account_id == viewer),
-        select(hide, t.mutes.c.target_account_id).where(t.mutes.c.account_id == viewer, or_(
+        select(hide, t.blocks.c.target_account_id, null()).where(t.blocks.c.account_id == viewer),
+        select(hide, t.blocks.c.account_id, null()).where(t.blocks.c.target_account_id == viewer),
+        select(hide, t.mutes.c.target_account_id, null()).where(t.mutes.c.account_id == viewer, or_(
             t.mutes.c.expires_at.is_(None), t.mutes.c.expires_at > bindparam("now", type_=t.mutes.c.expires_at.type))),
-        select(literal("list"), t.list_accounts.c.account_id).join(t.lists, t.lists.c.id == t.list_accounts.c.list_id)
+        select(literal("domain"), null(), t.account_domain_blocks.c.domain)
+        .where(t.account_domain_blocks.c.account_id == viewer),
+        select(literal("list"), t.list_accounts.c.account_id, null())
+        .join(t.lists, t.lists.c.id == t.list_accounts.c.list_id)
         .where(t.lists.c.account_id == viewer, t.lists.c.exclusive.is_(True)),
-        select(literal("filter"), t.filters.c.id).where(t.filters.c.account_id == viewer),
-        select(case((t.follows.c.show_reblogs.is_(True), "merge+reblogs"), else_="merge"), t.follows.c.target_account_id)
+        select(literal("filter"), t.filters.c.id, null()).where(t.filters.c.account_id == viewer),
+        select(case((t.follows.c.show_reblogs.is_(True), "merge+reblogs"), else_="merge"), t.follows.c.target_account_id,
+               null())
         .where(followed, t.follows.c.target_account_id.in_(
             select(t.accounts.c.id).where(t.accounts.c.merge_at_read == true()))),
     )
@@ -49,20 +54,30 @@ class ViewerRules:
     listed: set[int] = field(default_factory=set)  # members of exclusive lists: not shown at home
     filters: FilterMatcher | None = None
     merged: dict[int, bool] = field(default_factory=dict)  # followed merge_at_read accounts → show their reposts?
+    domains: set[str] = field(default_factory=set)  # blocked servers: none of their accounts is shown
+
+    def hides(self, view: StatusView, *, on_home: bool = False) -> bool:
+        """Whether the post (or the post it reposts) is by someone the viewer never sees here."""
+        for author in (view.account, (view.reblog or view).account):
+            if author.id in self.hidden or author.domain in self.domains or (on_home and author.id in self.listed):
+                return True
+        return False
 
 
 async def hiding_rules(conn, viewer_id: int | None) -> ViewerRules:
     """In one round trip: the accounts whose posts the viewer never sees in timelines (blocked, blocking,
-    muted until the mute expires), the members of their exclusive lists (hidden on home only), their
-    filters, and the accounts they follow whose posts are merged into their home feed at read time."""
+    muted until the mute expires), the servers they block, the members of their exclusive lists (hidden
+    on home only), their filters, and the accounts they follow whose posts are merged into their home
+    feed at read time."""
     if viewer_id is None:
         return ViewerRules()
     rows = (await conn.execute(_VIEWER_RULES, {"viewer": viewer_id, "now": datetime.now(UTC)})).all()
-    hidden = {value for kind, value in rows if kind == "hide"}
-    listed = {value for kind, value in rows if kind == "list"}
-    merged = {value: kind == "merge+reblogs" for kind, value in rows if kind.startswith("merge")}
-    has_filters = any(kind == "filter" for kind, _ in rows)
-    return ViewerRules(hidden, listed, await load_filters(conn, viewer_id, any_exist=has_filters), merged)
+    hidden = {value for kind, value, _ in rows if kind == "hide"}
+    listed = {value for kind, value, _ in rows if kind == "list"}
+    merged = {value: kind == "merge+reblogs" for kind, value, _ in rows if kind.startswith("merge")}
+    domains = {domain for kind, _, domain in rows if kind == "domain"}
+    has_filters = any(kind == "filter" for kind, _, _ in rows)
+    return ViewerRules(hidden, listed, await load_filters(conn, viewer_id, any_exist=has_filters), merged, domains)
 
 
 _CURSORS = ("max_id", "since_id", "min_id")
@@ -129,10 +144,11 @@ async def _page(conn, window: Window | list[Window], page: Page, viewer_id: int 
                 exclusive_lists: bool = False, rules: ViewerRules | None = None) -> list[StatusView]:
     """Read a timeline window, hydrate, and drop hidden authors and `hide` filters (over-fetching a little)."""
     rules = rules or await hiding_rules(conn, viewer_id)
-    hidden, filters = rules.hidden | (rules.listed if exclusive_lists else set()), rules.filters
+    filters = rules.filters
     read = _merge(window) if isinstance(window, list) else window
     out: list[StatusView] = []
-    fetch = page.limit + 10 if (hidden or filters) else page.limit
+    fetch = page.limit + 10 if (rules.hidden or rules.domains or filters or exclusive_lists and rules.listed) \
+        else page.limit
     cursor = page
     for _ in range(4):
         rows, ascending = await read(conn, cursor, fetch, viewer_id is not None, viewer_id)
@@ -141,8 +157,7 @@ async def _page(conn, window: Window | list[Window], page: Page, viewer_id: int 
             break
         views = await hydrate(conn, rows, viewer_id, context=context, filters=filters)
         for view in views:
-            inner = view.reblog or view
-            if view.account.id in hidden or inner.account.id in hidden:
+            if rules.hides(view, on_home=exclusive_lists):
                 continue
             if view.filtered and hides(view.filtered):
                 continue

@@ -14,7 +14,7 @@ from spark.adapters.db import schema as t
 from spark.domain.ids import new_id
 from spark.domain.moments import aware
 from spark.runtime import Runtime
-from spark.services import events
+from spark.services import events, web_push
 
 
 def digest(secret: str) -> str:
@@ -124,6 +124,7 @@ async def revoke(rt: Runtime, *, token: str, app_id: int | None = None) -> None:
             if ids:
                 await conn.execute(update(t.tokens).where(t.tokens.c.id.in_(ids)).values(revoked_at=datetime.now(UTC)))
                 events.tokens_revoked(conn, ids)
+                await web_push.forget_tokens(conn, ids)
                 revoked += ids
     forget(revoked)
 

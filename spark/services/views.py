@@ -29,6 +29,7 @@ class StatusView:
     favourited: bool = False
     reblogged: bool = False
     bookmarked: bool = False
+    muted: bool = False  # the viewer muted the post's conversation
     pinned: bool | None = None  # only for the author's own posts
     filtered: list = field(default_factory=list)  # [(filter_row, keyword_matches, status_matches)]
     application: Any = None
@@ -56,7 +57,7 @@ _STATUS_WIDTH = len(t.statuses.c)
 _AUTHORED_WIDTH = _STATUS_WIDTH + len(t.accounts.c)
 _StatusRow = namedtuple("_StatusRow", [c.name for c in t.statuses.c])
 _AccountRow = namedtuple("_AccountRow", [c.name for c in t.accounts.c])
-MARKS = ("fav", "reblog", "bookmark", "pin")
+MARKS = ("fav", "reblog", "bookmark", "pin", "mute")
 _MARKS_END = _AUTHORED_WIDTH + len(MARKS)
 
 
@@ -70,7 +71,7 @@ class Authored(NamedTuple):
 
 def _marks_columns():
     """Has the viewer (bind parameter `viewer`) favourited, reposted, bookmarked, pinned this post
-    (or, for a repost, the post it reposts)?"""
+    (or, for a repost, the post it reposts), or muted its conversation (a repost has none)?"""
     target = func.coalesce(t.statuses.c.reblog_of_id, t.statuses.c.id)
     reposts = t.statuses.alias("viewer_reposts")
     return [
@@ -78,6 +79,8 @@ def _marks_columns():
         exists().where(reposts.c.account_id == _VIEWER, reposts.c.reblog_of_id == target),
         exists().where(t.bookmarks.c.account_id == _VIEWER, t.bookmarks.c.status_id == target),
         exists().where(t.pins.c.account_id == _VIEWER, t.pins.c.status_id == target),
+        exists().where(t.conversation_mutes.c.account_id == _VIEWER,
+                       t.conversation_mutes.c.conversation_id == t.statuses.c.conversation_id),
     ]
 
 
@@ -233,7 +236,7 @@ async def hydrate(conn, found: list[Authored], viewer_id: int | None, *, context
     parts = await _parts(conn, all_rows.values())
     polls: dict[int, Any] = {}
     own_votes: dict[int, list[int]] = defaultdict(list)
-    flags: dict[str, set[int]] = {"fav": set(), "reblog": set(), "bookmark": set(), "pin": set()}
+    flags: dict[str, set[int]] = {kind: set() for kind in MARKS}
     apps: dict[int, Any] = {}
     poll_ids = [r.poll_id for r in all_rows.values() if r.poll_id]
     if poll_ids:
@@ -290,6 +293,7 @@ class _Page:
             favourited=status_id in flags["fav"],
             reblogged=status_id in flags["reblog"],
             bookmarked=status_id in flags["bookmark"],
+            muted=status_id in flags["mute"],
             pinned=(status_id in flags["pin"]) if viewer_id == row.account_id else None,
             application=self.apps.get(row.application_id) if viewer_id and row.application_id else None,
         )

@@ -54,13 +54,15 @@ def test_other_users_resources_are_404(server):
                    ("POST", f"/api/v1/statuses/{sid}/favourite"), ("POST", f"/api/v1/statuses/{sid}/reblog"),
                    ("POST", f"/api/v1/statuses/{sid}/bookmark"), ("POST", f"/api/v1/statuses/{sid}/pin"),
                    ("GET", f"/api/v1/statuses/{sid}/favourited_by"), ("GET", f"/api/v1/statuses/{sid}/reblogged_by"),
-                   ("GET", f"/api/v1/statuses/{sid}/quotes")]
+                   ("GET", f"/api/v1/statuses/{sid}/quotes"), ("POST", f"/api/v1/statuses/{sid}/mute"),
+                   ("POST", f"/api/v1/statuses/{sid}/unmute"), ("POST", f"/api/v1/statuses/{sid}/translate")]
     matrix += [
         ("PUT", f"/api/v1/statuses/{public['id']}"), ("DELETE", f"/api/v1/statuses/{public['id']}"),
         ("GET", f"/api/v1/statuses/{public['id']}/source"),
         ("PUT", f"/api/v1/statuses/{public['id']}/interaction_policy"),
         ("GET", f"/api/v1/polls/{private['poll']['id']}"), ("POST", f"/api/v1/polls/{private['poll']['id']}/votes"),
         ("GET", f"/api/v1/media/{media['id']}"), ("PUT", f"/api/v1/media/{media['id']}"),
+        ("DELETE", f"/api/v1/media/{media['id']}"),
         ("GET", f"/api/v1/scheduled_statuses/{scheduled['id']}"),
         ("PUT", f"/api/v1/scheduled_statuses/{scheduled['id']}"),
         ("DELETE", f"/api/v1/scheduled_statuses/{scheduled['id']}"),

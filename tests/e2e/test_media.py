@@ -99,3 +99,21 @@ def test_description_over_limit_is_422(server, api):
                              files={"file": ("a.jpg", _jpeg_with_gps(), "image/jpeg")},
                              data={"description": "x" * 1501})
     assert response.status_code == 422
+
+
+def test_delete_an_unattached_upload_and_its_files(server, api):
+    media = api.media_post(_jpeg_with_gps(), mime_type="image/jpeg")
+    files = [server.data_dir / "media" / u.split("/media/", 1)[1] for u in (media["url"], media["preview_url"])]
+    assert all(f.exists() for f in files)
+    deleted = requests.delete(f"{server.url}/api/v1/media/{media['id']}", headers=_auth(api), timeout=10)
+    assert deleted.status_code == 200 and deleted.json() == {}
+    assert not any(f.exists() for f in files)
+    assert requests.get(f"{server.url}/api/v1/media/{media['id']}", headers=_auth(api), timeout=10).status_code == 404
+    again = requests.delete(f"{server.url}/api/v1/media/{media['id']}", headers=_auth(api), timeout=10)
+    assert again.status_code == 404
+
+    attached = api.media_post(_jpeg_with_gps(), mime_type="image/jpeg")
+    api.status_post("with a picture", media_ids=[attached["id"]])
+    refused = requests.delete(f"{server.url}/api/v1/media/{attached['id']}", headers=_auth(api), timeout=10)
+    assert refused.status_code == 422 and "error" in refused.json()
+    assert requests.get(attached["url"], timeout=10).status_code == 200

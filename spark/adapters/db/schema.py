@@ -247,6 +247,28 @@ status_tags = Table(
 )
 Index("ix_status_tags_tag_status", status_tags.c.tag_id, status_tags.c.status_id)
 
+# Hashtags a local account follows: public posts carrying one reach its home feed (feeds.fan_out_to_tags).
+tag_follows = Table(
+    "tag_follows",
+    metadata,
+    _id(),
+    _ref("account_id"),
+    _ref("tag_id", index=True),  # the fan-out looks up a post's tags' followers
+    _created(),
+    UniqueConstraint("account_id", "tag_id", name="uq_tag_follows_pair"),
+)
+
+# Hashtags an account shows on its profile (GET /api/v1/accounts/:id/featured_tags).
+featured_tags = Table(
+    "featured_tags",
+    metadata,
+    _id(),
+    _ref("account_id"),
+    _ref("tag_id"),
+    _created(),
+    UniqueConstraint("account_id", "tag_id", name="uq_featured_tags_pair"),
+)
+
 media_attachments = Table(
     "media_attachments",
     metadata,
@@ -379,6 +401,16 @@ mutes = Table(
     UniqueConstraint("account_id", "target_account_id", name="uq_mutes_pair"),
 )
 
+# Follow suggestions an account dismissed (DELETE /api/v1/suggestions/:id): never suggested to it again.
+suggestion_dismissals = Table(
+    "suggestion_dismissals",
+    metadata,
+    _ref("account_id"),
+    _ref("target_account_id"),
+    _created(),
+    PrimaryKeyConstraint("account_id", "target_account_id"),
+)
+
 account_notes = Table(
     "account_notes",
     metadata,
@@ -386,6 +418,38 @@ account_notes = Table(
     _ref("target_account_id"),
     Column("comment", Text, nullable=False),
     PrimaryKeyConstraint("account_id", "target_account_id"),
+)
+
+# Accounts a user features on their profile (Mastodon's endorsements); only followed accounts.
+endorsements = Table(
+    "endorsements",
+    metadata,
+    _id(),
+    _ref("account_id"),
+    _ref("target_account_id", index=True),
+    _created(),
+    UniqueConstraint("account_id", "target_account_id", name="uq_endorsements_pair"),
+)
+
+# Servers a user hides from themselves (POST /api/v1/domain_blocks); the server's own moderation of
+# other servers is federation_domains.
+account_domain_blocks = Table(
+    "account_domain_blocks",
+    metadata,
+    _id(),
+    _ref("account_id"),
+    Column("domain", String(255), nullable=False),  # lower case, IDNA (punycode), as accounts.domain
+    _created(),
+    UniqueConstraint("account_id", "domain", name="uq_account_domain_blocks_pair"),
+)
+
+# Threads (statuses.conversation_id) whose notifications a user turned off (POST /api/v1/statuses/:id/mute).
+conversation_mutes = Table(
+    "conversation_mutes",
+    metadata,
+    _ref("account_id"),
+    _ref("conversation_id"),
+    PrimaryKeyConstraint("account_id", "conversation_id"),
 )
 
 lists = Table(
@@ -448,6 +512,25 @@ notifications = Table(
     _created(),
 )
 Index("ix_notifications_account_id_id", notifications.c.account_id, notifications.c.id)
+
+# Web Push (POST /api/v1/push/subscription): one per access token, as Mastodon; gone with its token.
+web_push_subscriptions = Table(
+    "web_push_subscriptions",
+    metadata,
+    _id(),
+    _ref("user_id", index=True),
+    _ref("token_id"),
+    Column("endpoint", Text, nullable=False),
+    Column("key_p256dh", String(128), nullable=False),  # base64url, as the client sent it
+    Column("key_auth", String(64), nullable=False),
+    Column("standard", Boolean, nullable=False, server_default="0"),  # RFC 8291 aes128gcm, else draft aesgcm
+    Column("alerts", JSON, nullable=False, default=dict),  # {notification type: bool}
+    Column("policy", String(16), nullable=False, server_default="all"),  # all | followed | follower | none
+    # The bearer token, sealed with the secret key: pushes carry it, and tokens are otherwise stored hashed.
+    Column("sealed_token", Text, nullable=False),
+    _created(),
+    UniqueConstraint("token_id", name="uq_web_push_subscriptions_token"),
+)
 
 markers = Table(
     "markers",

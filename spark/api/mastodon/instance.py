@@ -1,13 +1,18 @@
-"""Instance information (v1 and v2), custom emojis, preferences' neighbours of the server itself."""
+"""Instance information (v1 and v2) and its extras (admin-written pages, moderated servers, weekly
+activity), custom emojis, preferences' neighbours of the server itself."""
 
 from __future__ import annotations
+
+import hashlib
 
 from starlette.routing import Route
 
 from spark import MASTODON_COMPAT_VERSION, __version__
 from spark.api.auth import endpoint, runtime
+from spark.api.presenters import iso, iso_date
 from spark.api.responses import json_response
-from spark.services.instance import stats
+from spark.domain.errors import NotFound
+from spark.services import instance as instance_service
 
 VERSION = f"{MASTODON_COMPAT_VERSION} (compatible; Spark {__version__})"
 SUPPORTED_MIME_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
@@ -17,7 +22,7 @@ def _configuration(settings) -> dict:
     return {
         "urls": {"streaming": f"{'wss' if settings.scheme == 'https' else 'ws'}://{settings.domain}",
                  "status": None},
-        "vapid": {"public_key": ""},
+        "vapid": {"public_key": settings.vapid_keys[1]},
         "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5,
                      "max_display_name_length": settings.max_display_name_chars,
                      "max_note_length": settings.max_note_chars, "max_profile_fields": settings.max_fields},
@@ -44,7 +49,7 @@ def _configuration(settings) -> dict:
 async def instance_v2(request, _grant):
     rt = runtime(request)
     s = rt.settings
-    figures = await stats(rt)
+    figures = await instance_service.stats(rt)
     return json_response({
         "domain": s.domain,
         "title": s.instance_title,
@@ -68,7 +73,7 @@ async def instance_v2(request, _grant):
 async def instance_v1(request, _grant):
     rt = runtime(request)
     s = rt.settings
-    figures = await stats(rt)
+    figures = await instance_service.stats(rt)
     config = _configuration(s)
     return json_response({
         "uri": s.domain,
@@ -99,11 +104,68 @@ async def empty_list(_request):
     return json_response([])
 
 
+def _page(request, name: str):
+    found = instance_service.page(runtime(request), name)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@endpoint(public=True)
+async def extended_description(request, _grant):
+    found = instance_service.page(runtime(request), "extended_description")
+    return json_response({"updated_at": iso(found.updated_at) if found else None,
+                          "content": found.content if found else ""})
+
+
+@endpoint(public=True)
+async def privacy_policy(request, _grant):
+    found = _page(request, "privacy_policy")
+    return json_response({"updated_at": iso(found.updated_at), "content": found.content})
+
+
+@endpoint(public=True)
+async def terms_of_service(request, _grant):
+    """One version of the terms, in effect since the file was last changed (so `succeeded_by` is null)."""
+    found = _page(request, "terms_of_service")
+    return json_response({"effective_date": iso_date(found.updated_at), "effective": True,
+                          "content": found.content, "succeeded_by": None})
+
+
+@endpoint(public=True)
+async def moderated_domains(request, grant):
+    """Shown per SPARK_SHOW_DOMAIN_BLOCKS (all | users | disabled), as Mastodon's show_domain_blocks:
+    404 for whoever may not see them."""
+    shown = runtime(request).settings.show_domain_blocks
+    if shown != "all" and not (shown == "users" and grant is not None and grant.user_id is not None):
+        raise NotFound()
+    rows = await instance_service.moderated_domains(runtime(request))
+    return json_response([{"domain": domain, "digest": hashlib.sha256(domain.encode()).hexdigest(),
+                           "severity": severity, "comment": None} for domain, severity in rows])
+
+
+@endpoint(public=True)
+async def activity(request, _grant):
+    return json_response(await instance_service.weekly_activity(runtime(request)))
+
+
+@endpoint(public=True)
+async def translation_languages(_request, _grant):
+    """No translation service is configured (configuration.translation.enabled is false): no pairs."""
+    return json_response({})
+
+
 routes = [
     Route("/api/v2/instance", instance_v2),
     Route("/api/v1/instance", instance_v1),
     Route("/api/v1/custom_emojis", custom_emojis),
     Route("/api/v1/instance/peers", empty_list),
     Route("/api/v1/instance/rules", empty_list),
+    Route("/api/v1/instance/extended_description", extended_description),
+    Route("/api/v1/instance/privacy_policy", privacy_policy),
+    Route("/api/v1/instance/terms_of_service", terms_of_service),
+    Route("/api/v1/instance/domain_blocks", moderated_domains),
+    Route("/api/v1/instance/activity", activity),
+    Route("/api/v1/instance/translation_languages", translation_languages),
     Route("/api/v1/announcements", empty_list),
 ]

@@ -1,4 +1,5 @@
-"""Acting on a post: favourite, reblog, bookmark, pin, who did so, one's own favourites and bookmarks, quotes."""
+"""Acting on a post: favourite, reblog, bookmark, pin, mute its thread, who did so, one's own favourites and
+bookmarks, quotes."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from spark.api.pagination import link_header, page_params
 from spark.api.presenters import status_json
 from spark.api.responses import json_response
 from spark.domain.visibility import Visibility
-from spark.services import interactions, quotes
+from spark.services import conversation_mutes, interactions, quotes
 from spark.services import statuses as status_service
 from spark.services.paging import Page
 
@@ -68,6 +69,18 @@ async def pin(request, grant):
 @endpoint("write:accounts")
 async def unpin(request, grant):
     return await _status(request, grant, await interactions.unpin(runtime(request), grant.user_id, _id(request)))
+
+
+@endpoint("write:mutes")
+async def mute(request, grant):
+    status_id = await conversation_mutes.mute(runtime(request), grant.user_id, _id(request))
+    return await _status(request, grant, status_id)
+
+
+@endpoint("write:mutes")
+async def unmute(request, grant):
+    status_id = await conversation_mutes.unmute(runtime(request), grant.user_id, _id(request))
+    return await _status(request, grant, status_id)
 
 
 async def _who(request, grant, kind: str):
@@ -142,6 +155,8 @@ routes = [
     Route("/api/v1/statuses/{id}/unbookmark", unbookmark, methods=["POST"]),
     Route("/api/v1/statuses/{id}/pin", pin, methods=["POST"]),
     Route("/api/v1/statuses/{id}/unpin", unpin, methods=["POST"]),
+    Route("/api/v1/statuses/{id}/mute", mute, methods=["POST"]),
+    Route("/api/v1/statuses/{id}/unmute", unmute, methods=["POST"]),
     Route("/api/v1/statuses/{id}/favourited_by", favourited_by),
     Route("/api/v1/statuses/{id}/reblogged_by", reblogged_by),
     Route("/api/v1/statuses/{id}/quotes", quotes_of),

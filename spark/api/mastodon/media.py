@@ -1,4 +1,4 @@
-"""Media uploads (v1 and v2) and their descriptions."""
+"""Media uploads (v1 and v2), their descriptions, and deleting one not yet posted."""
 
 from __future__ import annotations
 
@@ -55,9 +55,16 @@ async def update(request, grant):
     return json_response(media_json(rt, row))
 
 
+@endpoint("write:media")
+async def destroy(request, grant):
+    await media_service.delete_unattached(runtime(request), grant.user_id, _id(request))
+    return json_response({})
+
+
 routes = [
     Route("/api/v1/media", create, methods=["POST"]),
     Route("/api/v2/media", create, methods=["POST"]),
     Route("/api/v1/media/{id}", show, methods=["GET"]),
     Route("/api/v1/media/{id}", update, methods=["PUT"]),
+    Route("/api/v1/media/{id}", destroy, methods=["DELETE"]),
 ]

@@ -1,4 +1,4 @@
-"""Search v2 and hashtags."""
+"""Search v2."""
 
 from __future__ import annotations
 
@@ -6,15 +6,10 @@ from starlette.routing import Route
 
 from spark.api import params
 from spark.api.auth import endpoint, runtime
-from spark.api.presenters import account_json, status_json, tag_url
+from spark.api.presenters import account_json, status_json, tag_json
 from spark.api.responses import json_response
 from spark.domain.errors import Unauthorized
 from spark.services import search as search_service
-
-
-def tag_json(rt, name: str, history: list) -> dict:
-    return {"id": name.lower(), "name": name, "url": tag_url(rt, name.lower()), "history": history,
-            "following": False, "featuring": False}
 
 
 @endpoint("read:search", public=True)
@@ -33,18 +28,10 @@ async def search(request, grant):
     return json_response({
         "accounts": [account_json(rt, a) for a in found.accounts],
         "statuses": [status_json(rt, v, viewer) for v in found.statuses],
-        "hashtags": [tag_json(rt, name, history) for name, history in found.hashtags],
+        "hashtags": [tag_json(rt, view) for view in found.hashtags],
     })
-
-
-@endpoint("read:statuses", public=True)
-async def tag(request, grant):
-    rt = runtime(request)
-    name, history = await search_service.tag(rt, request.path_params["name"])
-    return json_response(tag_json(rt, name, history))
 
 
 routes = [
     Route("/api/v2/search", search),
-    Route("/api/v1/tags/{name}", tag),
 ]

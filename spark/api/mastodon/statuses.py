@@ -1,4 +1,4 @@
-"""Statuses: create, get, edit, delete, context, history, source."""
+"""Statuses: create, get, edit, delete, context, history, source, translate."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from spark.api.auth import endpoint, rate_limit, runtime
 from spark.api.mastodon.scheduled_statuses import scheduled_json
 from spark.api.presenters import account_json, iso, media_json, status_json
 from spark.api.responses import json_response
-from spark.domain.errors import Invalid
+from spark.domain.errors import Invalid, NotFound
 from spark.domain.posts import Draft, PollDraft
 from spark.domain.visibility import Visibility
 from spark.services import accounts as account_service
@@ -154,6 +154,14 @@ async def source(request, grant):
     return json_response({"id": str(row.id), "text": row.text, "spoiler_text": row.spoiler_text})
 
 
+@endpoint("read:statuses")
+async def translate(request, grant):
+    """No translation service is configured (instance configuration.translation.enabled is false), and
+    Mastodon then answers 404 (TranslationService::NotConfiguredError), as for a post one may not see."""
+    await status_service.get_view(runtime(request), _path_id(request), grant.user_id)
+    raise NotFound()
+
+
 routes = [
     Route("/api/v1/statuses", create, methods=["POST"]),
     Route("/api/v1/statuses", show_many, methods=["GET"]),
@@ -163,4 +171,5 @@ routes = [
     Route("/api/v1/statuses/{id}/context", context),
     Route("/api/v1/statuses/{id}/history", history),
     Route("/api/v1/statuses/{id}/source", source),
+    Route("/api/v1/statuses/{id}/translate", translate, methods=["POST"]),
 ]

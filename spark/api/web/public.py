@@ -14,8 +14,9 @@ from starlette.routing import Route
 from spark.api import activitypub, params
 from spark.api.auth import runtime
 from spark.api.presenters import account_json, status_json, statuses_json
-from spark.api.web.pages import TEMPLATES, page, render
-from spark.services import instance, timelines, web_pages
+from spark.api.web.pages import CSP, TEMPLATES, page, render
+from spark.domain.errors import NotFound
+from spark.services import embeds, instance, timelines, web_pages
 from spark.services.paging import Page
 
 PAGE_SIZE = 20
@@ -103,6 +104,23 @@ async def _thread_page(request, viewer):
                         descendants=[status_json(rt, v, viewer_id, accounts) for v in found.descendants])
 
 
+# The embed page is made to be framed by other sites (oEmbed's iframe): it shows one public post,
+# reads no session and carries no forms.
+EMBED_HEADERS = {"Content-Security-Policy": CSP.replace("frame-ancestors 'none'", "frame-ancestors *"),
+                 "X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=300"}
+
+
+async def embed(request):
+    rt = runtime(request)
+    try:
+        view = await embeds.post(rt, request.path_params["acct"], request.path_params["id"])
+    except NotFound:
+        return Response("Not found", status_code=404, media_type="text/plain; charset=utf-8")
+    return TEMPLATES.TemplateResponse(request, "embed.html", {"post": status_json(rt, view, None),
+                                                              "instance_title": rt.settings.instance_title},
+                                      headers=EMBED_HEADERS)
+
+
 @page()
 async def tag(request, viewer):
     rt = runtime(request)
@@ -145,6 +163,7 @@ routes = [
     Route("/@{acct}/followers", followers),
     Route("/@{acct}/following", following),
     Route("/@{acct}/{id:int}", thread),
+    Route("/@{acct}/{id:int}/embed", embed),
     Route("/@{acct}", profile),
     Route("/tags/{name}.rss", tag_rss),
     Route("/tags/{name}", tag),

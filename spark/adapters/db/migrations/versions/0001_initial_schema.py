@@ -29,6 +29,14 @@ def upgrade() -> None:
     with op.batch_alter_table('account_conversations', schema=None) as batch_op:
         batch_op.create_index('ix_account_conversations_account_last', ['account_id', 'last_status_id'], unique=False)
 
+    op.create_table('account_domain_blocks',
+    sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('domain', sa.String(length=255), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_account_domain_blocks')),
+    sa.UniqueConstraint('account_id', 'domain', name='uq_account_domain_blocks_pair')
+    )
     op.create_table('account_keys',
     sa.Column('account_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('private_pem', sa.Text(), nullable=False),
@@ -123,6 +131,11 @@ def upgrade() -> None:
     with op.batch_alter_table('bookmarks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_bookmarks_status_id'), ['status_id'], unique=False)
 
+    op.create_table('conversation_mutes',
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('conversation_id', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('account_id', 'conversation_id', name=op.f('pk_conversation_mutes'))
+    )
     op.create_table('custom_emojis',
     sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('shortcode', sa.String(length=128), nullable=False),
@@ -134,6 +147,17 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_custom_emojis')),
     sa.UniqueConstraint('shortcode', 'domain', name='uq_custom_emojis_shortcode_domain')
     )
+    op.create_table('endorsements',
+    sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('target_account_id', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_endorsements')),
+    sa.UniqueConstraint('account_id', 'target_account_id', name='uq_endorsements_pair')
+    )
+    with op.batch_alter_table('endorsements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_endorsements_target_account_id'), ['target_account_id'], unique=False)
+
     op.create_table('favourites',
     sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('account_id', sa.BigInteger(), nullable=False),
@@ -145,6 +169,14 @@ def upgrade() -> None:
     with op.batch_alter_table('favourites', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_favourites_status_id'), ['status_id'], unique=False)
 
+    op.create_table('featured_tags',
+    sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('tag_id', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_featured_tags')),
+    sa.UniqueConstraint('account_id', 'tag_id', name='uq_featured_tags_pair')
+    )
     op.create_table('federation_domains',
     sa.Column('domain', sa.String(length=255), nullable=False),
     sa.Column('failures', sa.Integer(), server_default='0', nullable=False),
@@ -484,6 +516,23 @@ def upgrade() -> None:
         batch_op.create_index('ix_statuses_reblog_of_id_account_id', ['reblog_of_id', 'account_id'], unique=False)
         batch_op.create_index('ix_statuses_uri', ['uri'], unique=False)
 
+    op.create_table('suggestion_dismissals',
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('target_account_id', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.PrimaryKeyConstraint('account_id', 'target_account_id', name=op.f('pk_suggestion_dismissals'))
+    )
+    op.create_table('tag_follows',
+    sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('tag_id', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tag_follows')),
+    sa.UniqueConstraint('account_id', 'tag_id', name='uq_tag_follows_pair')
+    )
+    with op.batch_alter_table('tag_follows', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tag_follows_tag_id'), ['tag_id'], unique=False)
+
     op.create_table('tags',
     sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('name', sa.String(length=128), nullable=False),
@@ -526,11 +575,33 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
+    op.create_table('web_push_subscriptions',
+    sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('user_id', sa.BigInteger(), nullable=False),
+    sa.Column('token_id', sa.BigInteger(), nullable=False),
+    sa.Column('endpoint', sa.Text(), nullable=False),
+    sa.Column('key_p256dh', sa.String(length=128), nullable=False),
+    sa.Column('key_auth', sa.String(length=64), nullable=False),
+    sa.Column('standard', sa.Boolean(), server_default='0', nullable=False),
+    sa.Column('alerts', sa.JSON(), nullable=False),
+    sa.Column('policy', sa.String(length=16), server_default='all', nullable=False),
+    sa.Column('sealed_token', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_web_push_subscriptions')),
+    sa.UniqueConstraint('token_id', name='uq_web_push_subscriptions_token')
+    )
+    with op.batch_alter_table('web_push_subscriptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_web_push_subscriptions_user_id'), ['user_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('web_push_subscriptions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_web_push_subscriptions_user_id'))
+
+    op.drop_table('web_push_subscriptions')
     op.drop_table('users')
     with op.batch_alter_table('tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tokens_user_id'))
@@ -538,6 +609,11 @@ def downgrade() -> None:
 
     op.drop_table('tokens')
     op.drop_table('tags')
+    with op.batch_alter_table('tag_follows', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tag_follows_tag_id'))
+
+    op.drop_table('tag_follows')
+    op.drop_table('suggestion_dismissals')
     with op.batch_alter_table('statuses', schema=None) as batch_op:
         batch_op.drop_index('ix_statuses_uri')
         batch_op.drop_index('ix_statuses_reblog_of_id_account_id')
@@ -639,11 +715,17 @@ def downgrade() -> None:
     op.drop_table('federation_tombstones')
     op.drop_table('federation_seen')
     op.drop_table('federation_domains')
+    op.drop_table('featured_tags')
     with op.batch_alter_table('favourites', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_favourites_status_id'))
 
     op.drop_table('favourites')
+    with op.batch_alter_table('endorsements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_endorsements_target_account_id'))
+
+    op.drop_table('endorsements')
     op.drop_table('custom_emojis')
+    op.drop_table('conversation_mutes')
     with op.batch_alter_table('bookmarks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_bookmarks_status_id'))
 
@@ -661,6 +743,7 @@ def downgrade() -> None:
     op.drop_table('accounts')
     op.drop_table('account_notes')
     op.drop_table('account_keys')
+    op.drop_table('account_domain_blocks')
     with op.batch_alter_table('account_conversations', schema=None) as batch_op:
         batch_op.drop_index('ix_account_conversations_account_last')
 
