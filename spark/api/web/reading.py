@@ -91,7 +91,7 @@ async def search(request, viewer):
     return await render(request, "search.html", q=query, found=found and {
         "accounts": [account_json(rt, a) for a in found.results.accounts],
         "relationships": {str(k): v for k, v in found.relationships.items()},
-        "hashtags": [name for name, _ in found.results.hashtags],
+        "hashtags": [tag.name for tag in found.results.hashtags],
         "statuses": statuses_json(rt, found.results.statuses, viewer.user_id)})
 
 
