@@ -1,9 +1,10 @@
-"""The `spark` command: serve, worker, migrate, users, token."""
+"""The `spark` command: serve, worker, migrate, users, token, domains, reports, announcements."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import UTC, datetime
 
 import typer
 
@@ -14,6 +15,8 @@ users_cli = typer.Typer(no_args_is_help=True, help="Manage local users")
 cli.add_typer(users_cli, name="users")
 domains_cli = typer.Typer(no_args_is_help=True, help="Other servers: blocks and delivery health")
 cli.add_typer(domains_cli, name="domains")
+announcements_cli = typer.Typer(no_args_is_help=True, help="Announcements shown to every user")
+cli.add_typer(announcements_cli, name="announcements")
 
 
 @cli.command()
@@ -159,6 +162,28 @@ def reports_list() -> None:
         target = row.target_username + (f"@{row.target_domain}" if row.target_domain else "")
         typer.echo(f"{row.id}  {row.created_at:%Y-%m-%d %H:%M}  {reporter} -> {target}  [{row.category}] "
                    f"posts={len(row.status_ids)}  {row.comment[:80]!r}")
+
+
+@announcements_cli.command("publish")
+def announcements_publish(text: str, starts_at: datetime | None = typer.Option(None, formats=["%Y-%m-%dT%H:%M"]),
+                          ends_at: datetime | None = typer.Option(None, formats=["%Y-%m-%dT%H:%M"]),
+                          all_day: bool = typer.Option(False, "--all-day")) -> None:
+    """Publish an announcement (times in UTC)."""
+    from spark.services import announcements
+
+    starts_at, ends_at = (moment.replace(tzinfo=UTC) if moment else None for moment in (starts_at, ends_at))
+    announcement_id = _with_runtime(lambda rt: announcements.publish(rt, text, starts_at=starts_at, ends_at=ends_at,
+                                                                     all_day=all_day))
+    typer.echo(f"published announcement {announcement_id}")
+
+
+@announcements_cli.command("remove")
+def announcements_remove(announcement_id: int) -> None:
+    """Take an announcement down, with its reactions."""
+    from spark.services import announcements
+
+    _with_runtime(lambda rt: announcements.remove(rt, announcement_id))
+    typer.echo(f"removed announcement {announcement_id}")
 
 
 def _redacted(url: str) -> str:

@@ -140,6 +140,18 @@ class SparkServer:
         finally:
             other.stop()
 
+    def sql(self, statement: str) -> None:
+        """Run one SQL statement on this server's database: for states no API reaches (a moderator's
+        silencing, an admin's custom emoji)."""
+        url = self.env["SPARK_DATABASE_URL"]
+        if url.startswith("sqlite"):
+            import sqlite3
+
+            with sqlite3.connect(self.data_dir / "spark.sqlite3") as db:
+                db.execute(statement)
+        else:
+            subprocess.run([sys.executable, "-c", _PG_SNIPPET, url, statement], check=True, cwd=ROOT)
+
     # Conveniences for tests ------------------------------------------------------------
     def register(self, username: str | None = None, password: str = "correct horse battery"):
         """Create a user through the API and return (username, access token)."""

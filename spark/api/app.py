@@ -15,6 +15,7 @@ from spark.adapters.ratelimit_memory import MemoryRateLimiter
 from spark.api import activitypub, oauth, streaming, wellknown
 from spark.api.mastodon import (
     accounts,
+    announcements,
     apps,
     conversations,
     directory,
@@ -26,6 +27,7 @@ from spark.api.mastodon import (
     interactions,
     lists,
     media,
+    notification_requests,
     notifications,
     oembed,
     profile,
@@ -51,9 +53,9 @@ from spark.services.scheduler import run_periodically
 STATIC = Path(__file__).parent / "web" / "static"
 # Specific paths (/api/v1/accounts/relationships) come before /api/v1/accounts/{id}.
 API_MODULES = [instance, apps, media, profile, relationships, timelines, accounts, statuses, interactions,
-               notifications, scheduled_statuses, search, lists, filters, conversations, reports, push,
-               tags, featured_tags, trends, suggestions, directory, endorsements, domain_blocks,
-               oembed]
+               notification_requests, notifications, scheduled_statuses, search, lists, filters, conversations,
+               reports, push, tags, featured_tags, trends, suggestions, directory, endorsements, domain_blocks,
+               oembed, announcements]
 
 
 async def health(_request):

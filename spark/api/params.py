@@ -39,6 +39,9 @@ def _insert(target: dict, key: str, value: Any) -> None:
                 return
             if last:
                 node.append(value)
+            elif nxt == "":  # `a[][]=1&a[][]=2`: [["1"], ["2"]], as Rack parses it
+                node.append([])
+                node = node[-1]
             else:
                 if not (node and isinstance(node[-1], dict) and nxt not in node[-1]):
                     node.append({})
@@ -136,7 +139,11 @@ class Params:
 
     def ids(self, key: str, *, max_items: int = 100) -> list[int]:
         out = []
-        for item in self.list(key, max_items=max_items):
+        # Mastodon.py sends an `id[]` list as `id[][]=…`, which parses as lists in a list.
+        items = [x for item in self.list(key, max_items=max_items) for x in (item if isinstance(item, list) else [item])]
+        if len(items) > max_items:
+            raise Invalid(f"Validation failed: too many {key}")
+        for item in items:
             try:
                 number = int(item)
             except (TypeError, ValueError):

@@ -27,8 +27,15 @@ def shared_links(content: str) -> list[str]:
         if classes and _NOT_SHARED & set((classes.group(1) or classes.group(2) or "").split()):
             continue
         href = _HREF.search(anchor)
-        url = html.unescape(href.group(1) or href.group(2) or "") if href else ""
-        parts = urlsplit(url)
-        if parts.scheme in ("http", "https") and parts.netloc:
-            found[urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))] = None
+        url = normal_link(html.unescape(href.group(1) or href.group(2) or "") if href else "")
+        if url:
+            found[url] = None
     return list(found)
+
+
+def normal_link(url: str) -> str | None:
+    """A web page's URL as trends count it (host in lower case, no fragment), or None if not a web page."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))

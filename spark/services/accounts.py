@@ -94,6 +94,13 @@ async def get_account(rt: Runtime, account_id: int | None):
     return row
 
 
+async def get_accounts(rt: Runtime, account_ids: list[int]) -> list:
+    """Several accounts at once, in the order asked, once each; unknown ids are skipped."""
+    async with rt.db.read() as conn:
+        found = {row.id: row for row in await conn.execute(select(t.accounts).where(t.accounts.c.id.in_(account_ids)))}
+    return [found[i] for i in dict.fromkeys(account_ids) if i in found]
+
+
 async def get_user(rt: Runtime, user_id: int):
     async with rt.db.read() as conn:
         return (await conn.execute(select(t.users).where(t.users.c.id == user_id))).first()

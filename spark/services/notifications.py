@@ -12,8 +12,9 @@ from spark.adapters.db import schema as t
 from spark.domain.errors import NotFound
 from spark.domain.filters import hides
 from spark.domain.ids import new_id
+from spark.domain.notification_policy import FIELDS, FILTERABLE_TYPES
 from spark.runtime import Runtime
-from spark.services import events, web_push
+from spark.services import events, notification_policy, notification_requests, web_push
 from spark.services.paging import Page, ranged
 from spark.services.views import StatusView, accounts_by_id, load_filters, load_statuses
 
@@ -31,35 +32,64 @@ def group_key(type: str, status_id: int | None) -> str | None:
     return f"{type}-{status_id}" if status_id else type
 
 
-async def notify(conn, *, recipient_id: int, from_account_id: int, type: str, status_id: int | None = None) -> bool:
-    """Record one notification inside the caller's transaction, unless the recipient blocks or mutes
-    the sender or the sender's server, has muted the thread of `status_id`, or is not a local account.
-    Returns whether one was written."""
-    assert type in TYPES, type
-    if recipient_id == from_account_id and type != "poll":
-        return False
-    now = datetime.now(UTC)
-    sender_domain = select(t.accounts.c.domain).where(t.accounts.c.id == from_account_id).scalar_subquery()
+def _facts(recipient_id: int, from_account_id: int, status_id: int | None, now: datetime):
+    """One row with all notify() needs: whether the recipient is local and bars the sender (blocks, mutes,
+    the sender's server, the muted thread), and the recipient's policy with what it asks of the sender."""
+    recipient, sender = t.accounts.alias("recipient"), t.accounts.alias("sender")
+    policy = t.notification_policies
     thread = select(t.statuses.c.conversation_id).where(t.statuses.c.id == status_id).scalar_subquery()
-    barred = await conn.scalar(select(
+    barred = (
         exists().where(t.blocks.c.account_id == recipient_id, t.blocks.c.target_account_id == from_account_id)
         | exists().where(t.mutes.c.account_id == recipient_id, t.mutes.c.target_account_id == from_account_id,
                          t.mutes.c.hide_notifications.is_(True),
                          or_(t.mutes.c.expires_at.is_(None), t.mutes.c.expires_at > now))
         | exists().where(t.account_domain_blocks.c.account_id == recipient_id,
-                         t.account_domain_blocks.c.domain == sender_domain)
+                         t.account_domain_blocks.c.domain == sender.c.domain)
         | exists().where(t.conversation_mutes.c.account_id == recipient_id,
-                         t.conversation_mutes.c.conversation_id == thread)
-    ))
-    if barred:
+                         t.conversation_mutes.c.conversation_id == thread))
+    return (select(
+        recipient.c.domain.label("recipient_domain"), barred.label("barred"),
+        *(policy.c[field] for field in FIELDS),
+        exists().where(t.notification_permissions.c.account_id == recipient_id,
+                       t.notification_permissions.c.from_account_id == from_account_id).label("permitted"),
+        exists().where(t.follows.c.account_id == recipient_id,
+                       t.follows.c.target_account_id == from_account_id).label("following"),
+        select(t.follows.c.created_at).where(t.follows.c.account_id == from_account_id,
+                                             t.follows.c.target_account_id == recipient_id)
+        .scalar_subquery().label("followed_at"),
+        sender.c.created_at.label("sender_created_at"), sender.c.silenced_at.label("sender_silenced_at"),
+        select(t.statuses.c.visibility).where(t.statuses.c.id == status_id).scalar_subquery().label("visibility"))
+        .select_from(recipient.join(sender, sender.c.id == from_account_id)
+                     .outerjoin(policy, policy.c.account_id == recipient.c.id))
+        .where(recipient.c.id == recipient_id))
+
+
+async def notify(conn, *, recipient_id: int, from_account_id: int, type: str, status_id: int | None = None) -> bool:
+    """Record one notification inside the caller's transaction, unless the recipient blocks or mutes
+    the sender or the sender's server, has muted the thread of `status_id`, is not a local account, or has
+    a notification policy that drops it. One the policy filters is kept out of the inbox, under the
+    sender's notification request. Returns whether one was written."""
+    assert type in TYPES, type
+    if recipient_id == from_account_id and type != "poll":
         return False
-    local = await conn.scalar(select(t.accounts.c.domain).where(t.accounts.c.id == recipient_id))
-    if local != "":
+    now = datetime.now(UTC)
+    facts = (await conn.execute(_facts(recipient_id, from_account_id, status_id, now))).first()
+    if facts is None or facts.barred or facts.recipient_domain != "":
+        return False
+    decided = "accept"
+    if type in FILTERABLE_TYPES and not facts.permitted:
+        decided = await notification_policy.screen(conn, facts, recipient_id=recipient_id, sender_id=from_account_id,
+                                                   type=type, status_id=status_id, now=now)
+    if decided == "drop":
         return False
     notification_id = new_id()
     await conn.execute(t.notifications.insert().values(
         id=notification_id, account_id=recipient_id, from_account_id=from_account_id, type=type,
-        status_id=status_id, group_key=group_key(type, status_id), created_at=now))
+        status_id=status_id, group_key=group_key(type, status_id), filtered=decided == "filter", created_at=now))
+    if decided == "filter":
+        await notification_requests.hold(conn, recipient_id=recipient_id, from_account_id=from_account_id,
+                                         status_id=status_id, now=now)
+        return True
     events.notified(conn, recipient_id=recipient_id, notification_id=notification_id)
     await web_push.queue(conn, recipient_id=recipient_id, notification_id=notification_id, type=type)
     return True
@@ -86,15 +116,17 @@ class Notification:
         return self.row.group_key or f"ungrouped-{self.row.id}"
 
 
-def _inbox(account_id: int, now: datetime):
-    """The recipient's notifications, minus those from accounts they block or mute for notifications."""
+def _inbox(account_id: int, now: datetime, *, include_filtered: bool = False):
+    """The recipient's notifications, minus those from accounts they block or mute for notifications, and
+    unless asked for, those their notification policy filtered."""
     blocked = select(t.blocks.c.target_account_id).where(t.blocks.c.account_id == account_id)
     muted = select(t.mutes.c.target_account_id).where(
         t.mutes.c.account_id == account_id, t.mutes.c.hide_notifications.is_(True),
         or_(t.mutes.c.expires_at.is_(None), t.mutes.c.expires_at > now))
-    return select(t.notifications).where(
+    query = select(t.notifications).where(
         t.notifications.c.account_id == account_id,
         t.notifications.c.from_account_id.not_in(blocked), t.notifications.c.from_account_id.not_in(muted))
+    return query if include_filtered else query.where(t.notifications.c.filtered.is_(False))
 
 
 async def _hydrate(conn, rows, account_id: int) -> list[Notification]:
@@ -116,8 +148,10 @@ async def _hydrate(conn, rows, account_id: int) -> list[Notification]:
 
 
 async def inbox(rt: Runtime, account_id: int, page: Page, *, types: list[str] = (), exclude_types: list[str] = (),
-                from_account_id: int | None = None) -> list[Notification]:
-    query = _inbox(account_id, datetime.now(UTC))
+                from_account_id: int | None = None, include_filtered: bool = False) -> list[Notification]:
+    """A page of the inbox. As on Mastodon, asking for one sender's notifications includes filtered ones:
+    that is how a notification request is read."""
+    query = _inbox(account_id, datetime.now(UTC), include_filtered=include_filtered or from_account_id is not None)
     if types:
         query = query.where(t.notifications.c.type.in_(types))
     if exclude_types:
@@ -133,7 +167,7 @@ async def inbox(rt: Runtime, account_id: int, page: Page, *, types: list[str] = 
 
 async def get(rt: Runtime, account_id: int, notification_id: int | None) -> Notification:
     async with rt.db.read() as conn:
-        row = (await conn.execute(_inbox(account_id, datetime.now(UTC)).where(
+        row = (await conn.execute(_inbox(account_id, datetime.now(UTC), include_filtered=True).where(
             t.notifications.c.id == (notification_id or -1)))).first()
         items = await _hydrate(conn, [row], account_id) if row else []
     if not items:

@@ -140,7 +140,7 @@ def _merge(windows: list[Window]) -> Window:
     return read
 
 
-async def _page(conn, window: Window | list[Window], page: Page, viewer_id: int | None, context: str, *,
+async def read_page(conn, window: Window | list[Window], page: Page, viewer_id: int | None, context: str, *,
                 exclusive_lists: bool = False, rules: ViewerRules | None = None) -> list[StatusView]:
     """Read a timeline window, hydrate, and drop hidden authors and `hide` filters (over-fetching a little)."""
     rules = rules or await hiding_rules(conn, viewer_id)
@@ -215,7 +215,7 @@ async def home(rt: Runtime, viewer_id: int, page: Page) -> list[StatusView]:
         feed = (_cached_window(rt, viewer_id) if rt.feed_cache is not None
                 else sql_window(_HOME, t.home_feed.c.status_id, key="home", params={"viewer": viewer_id}))
         windows = [feed, merged_window(rules.merged)] if rules.merged else feed
-        return await _page(conn, windows, page, viewer_id, "home", exclusive_lists=True, rules=rules)
+        return await read_page(conn, windows, page, viewer_id, "home", exclusive_lists=True, rules=rules)
 
 
 def _public_query(*, local: bool, remote: bool, only_media: bool):
@@ -237,7 +237,7 @@ async def public(rt: Runtime, viewer_id: int | None, page: Page, *, local: bool 
                  only_media: bool = False) -> list[StatusView]:
     query = _public_query(local=local, remote=remote, only_media=only_media)
     async with rt.db.read() as conn:
-        return await _page(conn, sql_window(query, t.statuses.c.id), page, viewer_id, "public")
+        return await read_page(conn, sql_window(query, t.statuses.c.id), page, viewer_id, "public")
 
 
 async def tag(rt: Runtime, viewer_id: int | None, name: str, page: Page, *, local: bool = False,
@@ -256,7 +256,7 @@ async def tag(rt: Runtime, viewer_id: int | None, name: str, page: Page, *, loca
             t.status_tags.c.status_id == t.statuses.c.id,
             t.status_tags.c.tag_id.in_(select(t.tags.c.id).where(t.tags.c.name.in_([n.lower() for n in none_tags])))))
     async with rt.db.read() as conn:
-        return await _page(conn, sql_window(query, t.statuses.c.id), page, viewer_id, "public")
+        return await read_page(conn, sql_window(query, t.statuses.c.id), page, viewer_id, "public")
 
 
 async def list_timeline(rt: Runtime, viewer_id: int, list_id: int | None, page: Page) -> list[StatusView]:
@@ -279,7 +279,7 @@ async def list_timeline(rt: Runtime, viewer_id: int, list_id: int | None, page: 
         if rules.merged:
             listed = set((await conn.execute(members)).scalars())
             windows.append(merged_window(rules.merged, listed))
-        return await _page(conn, windows, page, viewer_id, "home", rules=rules)
+        return await read_page(conn, windows, page, viewer_id, "home", rules=rules)
 
 
 async def account_statuses(rt: Runtime, viewer_id: int | None, account_id: int | None, page: Page, *,
@@ -317,4 +317,4 @@ async def account_statuses(rt: Runtime, viewer_id: int | None, account_id: int |
             query = query.where(exists().where(
                 t.status_tags.c.status_id == t.statuses.c.id,
                 t.status_tags.c.tag_id.in_(select(t.tags.c.id).where(t.tags.c.name == tagged.lower()))))
-        return await _page(conn, sql_window(query, t.statuses.c.id), page, viewer_id, "account")
+        return await read_page(conn, sql_window(query, t.statuses.c.id), page, viewer_id, "account")

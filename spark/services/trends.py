@@ -15,12 +15,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import distinct, func, select
 
 from spark.adapters.db import schema as t
+from spark.domain.errors import NotFound
 from spark.domain.ids import id_for_time, id_time
-from spark.domain.trends import shared_links, status_score
+from spark.domain.trends import normal_link, shared_links, status_score
 from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
 from spark.services import tags as tag_service
-from spark.services.timelines import hiding_rules
+from spark.services.paging import Page
+from spark.services.timelines import hiding_rules, read_page, sql_window
 from spark.services.views import StatusView, load_statuses
 
 WEEK = timedelta(days=7)  # tags and links: "used more within the past week" (Mastodon's Explore)
@@ -79,22 +81,42 @@ async def trending_statuses(rt: Runtime, viewer_id: int | None, *, offset: int, 
         return await load_statuses(conn, ids, viewer_id, context="public", filters=rules.filters)
 
 
-async def trending_links(rt: Runtime, *, offset: int, limit: int) -> list[TrendingLink]:
-    """Pages linked to by the most distinct accounts in the past week's public posts (the newest
-    LINK_SCAN posts with a link)."""
+async def _link_uses(conn) -> dict[str, list[tuple[int, int]]]:
+    """Each link shared in the window's public posts (the newest LINK_SCAN with a link): (post, author)s."""
     query = (_recent_public(WEEK).add_columns(t.statuses.c.id, t.statuses.c.account_id, t.statuses.c.content)
              .where(t.statuses.c.content.like("%<a %")).order_by(t.statuses.c.id.desc()).limit(LINK_SCAN))
-    async with rt.db.read() as conn:
-        rows = (await conn.execute(query)).all()
     stamps: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for row in rows:
+    for row in (await conn.execute(query)).all():
         for url in shared_links(row.content):
             stamps[url].append((row.id, row.account_id))
-    ranked = []
-    for url, uses in stamps.items():
-        accounts = len({account for _, account in uses})
-        if accounts >= MIN_ACCOUNTS:
-            ranked.append((accounts, len(uses), max(uses)[0], url))
+    return stamps
+
+
+def _trends(uses: list[tuple[int, int]]) -> bool:
+    return len({account for _, account in uses}) >= MIN_ACCOUNTS
+
+
+async def trending_links(rt: Runtime, *, offset: int, limit: int) -> list[TrendingLink]:
+    """Pages linked to by the most distinct accounts in the past week's public posts."""
+    async with rt.db.read() as conn:
+        stamps = await _link_uses(conn)
+    ranked = [(len({account for _, account in uses}), len(uses), max(uses)[0], url)
+              for url, uses in stamps.items() if _trends(uses)]
     ranked.sort(reverse=True)
     days = tag_service.history_days()
     return [TrendingLink(url, tag_service.history_of(stamps[url], days)) for *_, url in ranked[offset:offset + limit]]
+
+
+async def link_timeline(rt: Runtime, viewer_id: int | None, url: str, page: Page, *,
+                        local: bool = False) -> list[StatusView]:
+    """The public posts sharing a trending link, newest first (GET /api/v1/timelines/link). As on Mastodon,
+    a link that is not trending has no timeline (404)."""
+    wanted = normal_link(url)
+    async with rt.db.read() as conn:
+        uses = (await _link_uses(conn)).get(wanted) if wanted else None
+        if not uses or not _trends(uses):
+            raise NotFound()
+        query = select(t.statuses.c.id).where(t.statuses.c.id.in_([status_id for status_id, _ in uses]))
+        if local:
+            query = query.where(t.statuses.c.local.is_(True))
+        return await read_page(conn, sql_window(query, t.statuses.c.id), page, viewer_id, "public")

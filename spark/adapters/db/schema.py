@@ -509,9 +509,49 @@ notifications = Table(
     Column("type", String(32), nullable=False),
     _ref("status_id", nullable=True),
     Column("group_key", String(64)),
+    # Held back by the recipient's notification policy: shown only through its notification request.
+    Column("filtered", Boolean, nullable=False, server_default="0"),
     _created(),
 )
 Index("ix_notifications_account_id_id", notifications.c.account_id, notifications.c.id)
+Index("ix_notifications_filtered", notifications.c.account_id, notifications.c.from_account_id,
+      sqlite_where=text("filtered = 1"), postgresql_where=text("filtered"))
+
+# What a user does with notifications from strangers (GET/PATCH /api/v2/notifications/policy): accept,
+# filter or drop. No row means Mastodon's defaults.
+notification_policies = Table(
+    "notification_policies",
+    metadata,
+    Column("account_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("for_not_following", String(8), nullable=False, server_default="accept"),
+    Column("for_not_followers", String(8), nullable=False, server_default="accept"),
+    Column("for_new_accounts", String(8), nullable=False, server_default="accept"),
+    Column("for_private_mentions", String(8), nullable=False, server_default="filter"),
+    Column("for_limited_accounts", String(8), nullable=False, server_default="filter"),
+)
+
+# Filtered notifications from one sender, awaiting the recipient's accept or dismiss.
+notification_requests = Table(
+    "notification_requests",
+    metadata,
+    _id(),
+    _ref("account_id"),
+    _ref("from_account_id"),
+    _ref("last_status_id", nullable=True),  # counted when read: notifications come and go (retract, dismiss)
+    _created(),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("account_id", "from_account_id", name="uq_notification_requests_pair"),
+)
+
+# Senders whose notification request was accepted: their notifications are never filtered again.
+notification_permissions = Table(
+    "notification_permissions",
+    metadata,
+    _ref("account_id"),
+    _ref("from_account_id"),
+    _created(),
+    PrimaryKeyConstraint("account_id", "from_account_id"),
+)
 
 # Web Push (POST /api/v1/push/subscription): one per access token, as Mastodon; gone with its token.
 web_push_subscriptions = Table(
@@ -582,6 +622,41 @@ custom_emojis = Table(
     Column("visible_in_picker", Boolean, nullable=False, server_default="1"),
     Column("category", String(64)),
     UniqueConstraint("shortcode", "domain", name="uq_custom_emojis_shortcode_domain"),
+)
+
+# Announcements by the server's admins (`spark announcements publish`), GET /api/v1/announcements.
+announcements = Table(
+    "announcements",
+    metadata,
+    _id(),
+    Column("text", Text, nullable=False),
+    Column("content", Text, nullable=False),  # rendered HTML
+    Column("starts_at", DateTime(timezone=True)),
+    Column("ends_at", DateTime(timezone=True)),
+    Column("all_day", Boolean, nullable=False, server_default="0"),
+    Column("published_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Announcements a user dismissed (`read` in the list).
+announcement_reads = Table(
+    "announcement_reads",
+    metadata,
+    _ref("announcement_id"),
+    _ref("account_id"),
+    PrimaryKeyConstraint("announcement_id", "account_id"),
+)
+
+# Emoji reactions to announcements: a unicode emoji, or the shortcode of a local custom emoji.
+announcement_reactions = Table(
+    "announcement_reactions",
+    metadata,
+    _ref("announcement_id"),
+    _ref("account_id"),
+    Column("name", String(128), nullable=False),
+    _ref("custom_emoji_id", nullable=True),
+    _created(),
+    PrimaryKeyConstraint("announcement_id", "account_id", "name"),
 )
 
 # Durable background work (see adapters/jobs_sql.py): written in the transaction that causes it.

@@ -1,4 +1,4 @@
-"""Accounts: register, verify_credentials, get, lookup."""
+"""Accounts: register, verify_credentials, get (one or several), lookup."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from spark.domain import scopes as scope_rules
 from spark.domain.errors import Forbidden, Invalid
 from spark.services import accounts as account_service
 from spark.services import tokens as token_service
+
+MAX_ACCOUNTS = 40
 
 
 @endpoint("write:accounts", user=False)
@@ -52,6 +54,17 @@ async def get_account(request, _grant):
 
 
 @endpoint("read:accounts", public=True)
+async def get_accounts(request, _grant):
+    """GET /api/v1/accounts?id[]=…: up to 40 accounts; suspended ones come as GET /api/v1/accounts/:id shows them."""
+    rt = runtime(request)
+    p = await params.parse(request)
+    ids = list(dict.fromkeys(i for i in p.ids("id", max_items=1000) if 0 <= i < 2**63))
+    if len(ids) > MAX_ACCOUNTS:
+        raise Invalid(f"Validation failed: at most {MAX_ACCOUNTS} ids")
+    return json_response([account_json(rt, row) for row in await account_service.get_accounts(rt, ids)])
+
+
+@endpoint("read:accounts", public=True)
 async def lookup(request, _grant):
     rt = runtime(request)
     p = await params.parse(request)
@@ -61,6 +74,7 @@ async def lookup(request, _grant):
 
 routes = [
     Route("/api/v1/accounts", register, methods=["POST"]),
+    Route("/api/v1/accounts", get_accounts),
     Route("/api/v1/accounts/verify_credentials", verify_credentials),
     Route("/api/v1/accounts/lookup", lookup),
     Route("/api/v1/accounts/{id}", get_account),

@@ -167,5 +167,4 @@ routes = [
     Route("/api/v1/instance/domain_blocks", moderated_domains),
     Route("/api/v1/instance/activity", activity),
     Route("/api/v1/instance/translation_languages", translation_languages),
-    Route("/api/v1/announcements", empty_list),
 ]

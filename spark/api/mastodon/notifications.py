@@ -39,7 +39,7 @@ async def _inbox(request, grant, default: int, maximum: int):
     items = await notifications.inbox(
         runtime(request), grant.user_id, Page(max_id, since_id, min_id, limit),
         types=[x for x in types if x in KNOWN_TYPES] if types else [], exclude_types=excluded,
-        from_account_id=p.id("account_id"))
+        from_account_id=p.id("account_id"), include_filtered=bool(p.bool("include_filtered")))
     if types and not any(x in KNOWN_TYPES for x in types):
         items = []
     return p, items

@@ -1,4 +1,4 @@
-"""Timelines: home, public, tag, list, and GET /api/v1/accounts/:id/statuses."""
+"""Timelines: home, public, tag, list, link, and GET /api/v1/accounts/:id/statuses."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from spark.api.auth import endpoint, runtime
 from spark.api.pagination import link_header, page_params
 from spark.api.presenters import statuses_fragment
 from spark.api.responses import json_response
-from spark.services import timelines
+from spark.services import timelines, trends
 from spark.services.paging import Page
 
 
@@ -52,6 +52,15 @@ async def tag(request, grant):
     return _present(request, views, viewer)
 
 
+@endpoint("read:statuses", public=True)
+async def link(request, grant):
+    p, page = await _page(request)
+    viewer = grant.user_id if grant else None
+    views = await trends.link_timeline(runtime(request), viewer, p.str("url", "", max_length=2048), page,
+                                       local=bool(p.bool("local")))
+    return _present(request, views, viewer)
+
+
 @endpoint("read:lists")
 async def list_timeline(request, grant):
     _, page = await _page(request)
@@ -77,5 +86,6 @@ routes = [
     Route("/api/v1/timelines/public", public),
     Route("/api/v1/timelines/tag/{hashtag}", tag),
     Route("/api/v1/timelines/list/{id}", list_timeline),
+    Route("/api/v1/timelines/link", link),
     Route("/api/v1/accounts/{id}/statuses", account_statuses),
 ]

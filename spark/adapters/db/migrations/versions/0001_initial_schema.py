@@ -95,6 +95,30 @@ def upgrade() -> None:
         batch_op.create_index('ix_accounts_merge_at_read', ['id'], unique=False, sqlite_where=sa.text('merge_at_read = 1'), postgresql_where=sa.text('merge_at_read'))
         batch_op.create_index('ix_accounts_uri', ['uri'], unique=False)
 
+    op.create_table('announcement_reactions',
+    sa.Column('announcement_id', sa.BigInteger(), nullable=False),
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('name', sa.String(length=128), nullable=False),
+    sa.Column('custom_emoji_id', sa.BigInteger(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.PrimaryKeyConstraint('announcement_id', 'account_id', 'name', name=op.f('pk_announcement_reactions'))
+    )
+    op.create_table('announcement_reads',
+    sa.Column('announcement_id', sa.BigInteger(), nullable=False),
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('announcement_id', 'account_id', name=op.f('pk_announcement_reads'))
+    )
+    op.create_table('announcements',
+    sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('starts_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('ends_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('all_day', sa.Boolean(), server_default='0', nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_announcements'))
+    )
     # Usernames are unique per domain regardless of case (autogenerate cannot see expression indexes).
     op.create_index('ix_accounts_username_domain', 'accounts', [sa.text('lower(username)'), 'domain'], unique=True)
 
@@ -360,6 +384,32 @@ def upgrade() -> None:
     with op.batch_alter_table('mutes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_mutes_target_account_id'), ['target_account_id'], unique=False)
 
+    op.create_table('notification_permissions',
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('from_account_id', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.PrimaryKeyConstraint('account_id', 'from_account_id', name=op.f('pk_notification_permissions'))
+    )
+    op.create_table('notification_policies',
+    sa.Column('account_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('for_not_following', sa.String(length=8), server_default='accept', nullable=False),
+    sa.Column('for_not_followers', sa.String(length=8), server_default='accept', nullable=False),
+    sa.Column('for_new_accounts', sa.String(length=8), server_default='accept', nullable=False),
+    sa.Column('for_private_mentions', sa.String(length=8), server_default='filter', nullable=False),
+    sa.Column('for_limited_accounts', sa.String(length=8), server_default='filter', nullable=False),
+    sa.PrimaryKeyConstraint('account_id', name=op.f('pk_notification_policies'))
+    )
+    op.create_table('notification_requests',
+    sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('from_account_id', sa.BigInteger(), nullable=False),
+    sa.Column('last_status_id', sa.BigInteger(), nullable=True),
+    sa.Column('notifications_count', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_requests')),
+    sa.UniqueConstraint('account_id', 'from_account_id', name='uq_notification_requests_pair')
+    )
     op.create_table('notifications',
     sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('account_id', sa.BigInteger(), nullable=False),
@@ -367,11 +417,13 @@ def upgrade() -> None:
     sa.Column('type', sa.String(length=32), nullable=False),
     sa.Column('status_id', sa.BigInteger(), nullable=True),
     sa.Column('group_key', sa.String(length=64), nullable=True),
+    sa.Column('filtered', sa.Boolean(), server_default='0', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index('ix_notifications_account_id_id', ['account_id', 'id'], unique=False)
+        batch_op.create_index('ix_notifications_filtered', ['account_id', 'from_account_id'], unique=False, sqlite_where=sa.text('filtered = 1'), postgresql_where=sa.text('filtered'))
 
     op.create_table('oauth_codes',
     sa.Column('code_hash', sa.String(length=64), nullable=False),
@@ -655,9 +707,13 @@ def downgrade() -> None:
     op.drop_table('pins')
     op.drop_table('oauth_codes')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_filtered', sqlite_where=sa.text('filtered = 1'), postgresql_where=sa.text('filtered'))
         batch_op.drop_index('ix_notifications_account_id_id')
 
     op.drop_table('notifications')
+    op.drop_table('notification_requests')
+    op.drop_table('notification_policies')
+    op.drop_table('notification_permissions')
     with op.batch_alter_table('mutes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mutes_target_account_id'))
 
@@ -735,6 +791,9 @@ def downgrade() -> None:
 
     op.drop_table('blocks')
     op.drop_table('apps')
+    op.drop_table('announcements')
+    op.drop_table('announcement_reads')
+    op.drop_table('announcement_reactions')
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.drop_index('ix_accounts_uri')
         batch_op.drop_index('ix_accounts_merge_at_read', sqlite_where=sa.text('merge_at_read = 1'), postgresql_where=sa.text('merge_at_read'))
