@@ -115,7 +115,12 @@ async def claim(db: Database, limit: int = 10, *, kinds: frozenset[str] | None =
 
 async def done(db: Database, job: Job) -> None:
     async with db.write() as conn:
-        await conn.execute(delete(t.jobs).where(t.jobs.c.id == job.id))
+        await remove(conn, job)
+
+
+async def remove(conn, job: Job) -> None:
+    """Delete a job inside the transaction that applied it."""
+    await conn.execute(delete(t.jobs).where(t.jobs.c.id == job.id))
 
 
 async def done_many(db: Database, ids: list[int]) -> None:

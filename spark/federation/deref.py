@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
@@ -29,9 +32,33 @@ class NotFound(Exception):
     """The remote thing does not exist, cannot be fetched, or is not what it claims to be."""
 
 
+class Offline(Exception):
+    """Another server would have to be asked, in a task that may not wait on one (see `offline`)."""
+
+
+_offline: ContextVar[bool] = ContextVar("spark_deref_offline", default=False)
+
+
+@contextmanager
+def offline() -> Iterator[None]:
+    """Refuse network fetches in this block (Offline is raised): it holds the database writer, which
+    must not wait on other servers."""
+    token = _offline.set(True)
+    try:
+        yield
+    finally:
+        _offline.reset(token)
+
+
+def require_network() -> None:
+    if _offline.get():
+        raise Offline("another server would have to be asked")
+
+
 async def _get(rt: Runtime, uri: str) -> dict:
     if urls.is_local(rt, uri):
         raise NotFound(f"{uri} is local")
+    require_network()
     try:
         return await rt.http.get_json(uri, key=await keys.instance_signing_key(rt), activitypub=True)
     except FetchError as error:
@@ -123,6 +150,7 @@ async def webfinger(rt: Runtime, acct: str) -> str:
     resource = quote(f"acct:{user}@{domain}", safe=":@")
     # Servers are reached over HTTPS; plain HTTP is tried only in test networks (allow_private).
     schemes = ("https", "http") if rt.settings.federation_allow_private else ("https",)
+    require_network()
     last: Exception | None = None
     for scheme in schemes:
         try:

@@ -2,17 +2,18 @@
 
 `receive` checks size, shape, the HTTP signature (the key re-fetched once on failure: key rotation)
 and that the signer is the activity's actor, then queues the activity and the route answers 202.
-`process_job` runs the handler for the activity's type, once per activity id."""
+`process_many` (or `process_job`) runs the handler for the activity's type, once per activity id."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
 import orjson
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from spark.adapters.db import schema as t
 from spark.adapters.db.functions import insert_ignore
@@ -114,22 +115,70 @@ async def receive(rt: Runtime, *, method: str, url: str, headers: Mapping[str, s
 
 
 async def process_job(rt: Runtime, payload: dict) -> None:
+    """One activity on its own (see process_many for the usual way): its handler's writes commit as
+    they go, and the activity is marked seen once they are done."""
     activity = payload["activity"]
     async with rt.db.read() as conn:
         signer = (await conn.execute(select(t.accounts).where(t.accounts.c.id == payload["signer_id"]))).first()
-        activity_id = id_of(activity.get("id"))
+        activity_id = _id(activity)
         if activity_id and await conn.scalar(select(t.federation_seen.c.activity_id).where(
-                t.federation_seen.c.activity_id == activity_id[:2048])):
+                t.federation_seen.c.activity_id == activity_id)):
             return  # delivered before: a replay or a retry changes nothing
-    if signer is None or signer.suspended_at is not None:
+    if not _usable(signer):
         return
+    await _handle(rt, signer, activity)
+    if activity_id:
+        async with rt.db.write() as conn:
+            await conn.execute(insert_ignore(conn, t.federation_seen, activity_id=activity_id))
+
+
+async def process_many(rt: Runtime, conn: AsyncConnection, payloads: list[dict],
+                       applied: Callable[[AsyncConnection, int], Awaitable[None]]) -> list[int]:
+    """Activities applied in the batch transaction `conn` (Database.batch), each in a savepoint with
+    `applied(conn, index)` (its job's deletion). Each is marked seen first, which also tells whether it
+    was (one statement instead of two); if its handler fails the savepoint undoes the mark. Returns the
+    indexes of those undone, to be run on their own: they failed, or need another server, which is not
+    asked while the batch holds the database writer."""
+    signer_ids = {payload["signer_id"] for payload in payloads}
+    signers = {row.id: row for row in await conn.execute(select(t.accounts).where(t.accounts.c.id.in_(signer_ids)))}
+    undone = []
+    with deref.offline():
+        for index, payload in enumerate(payloads):
+            try:
+                async with rt.db.savepoint(conn):
+                    signer = signers.get(payload["signer_id"])
+                    if _usable(signer) and await _first_time(conn, payload["activity"]):
+                        await _handle(rt, signer, payload["activity"])
+                    await applied(conn, index)
+            except Exception as error:  # noqa: BLE001 - run again alone, where failures are logged and retried
+                logger.debug("inbox activity deferred from its batch: %r", error)
+                undone.append(index)
+    return undone
+
+
+def _id(activity: dict) -> str | None:
+    activity_id = id_of(activity.get("id"))
+    return activity_id[:2048] if activity_id else None
+
+
+async def _first_time(conn: AsyncConnection, activity: dict) -> bool:
+    """Mark the activity seen; False if it was already (a replay or a retry changes nothing)."""
+    activity_id = _id(activity)
+    if activity_id is None:
+        return True
+    return (await conn.execute(insert_ignore(conn, t.federation_seen, activity_id=activity_id))).rowcount == 1
+
+
+def _usable(signer) -> bool:
+    """Whether the signer's account is still here and not suspended (else its activities are dropped)."""
+    return signer is not None and signer.suspended_at is None
+
+
+async def _handle(rt: Runtime, signer, activity: dict) -> None:
+    """Run the handler for the activity's type."""
     for kind in sorted(types_of(activity)):
         handler = handlers.DISPATCH.get(kind)
         if handler is not None:
             await handler(rt, signer, activity)
-            break
-    else:
-        logger.info("ignored %s activity %s", sorted(types_of(activity)), activity_id)
-    if activity_id:
-        async with rt.db.write() as conn:
-            await conn.execute(insert_ignore(conn, t.federation_seen, activity_id=activity_id[:2048]))
+            return
+    logger.info("ignored %s activity %s", sorted(types_of(activity)), _id(activity))

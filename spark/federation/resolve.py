@@ -102,6 +102,9 @@ async def _remote_mentioned_ids(rt: Runtime, mention_uris: list[str]) -> list[in
         except deref.NotFound as error:
             logger.info("mentioned account %s not found: %s", uri, error)
 
+    unknown = [u for u in uris if u not in known][:MAX_MENTION_FETCHES]
+    if unknown:
+        deref.require_network()  # before any task is started: they would share a batch's connection
     # concurrently: one slow server costs one timeout, not five
-    await asyncio.gather(*(fetch(u) for u in [u for u in uris if u not in known][:MAX_MENTION_FETCHES]))
+    await asyncio.gather(*(fetch(u) for u in unknown))
     return [known[u] for u in uris if u in known]

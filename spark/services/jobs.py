@@ -10,6 +10,8 @@ import random
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from spark.adapters import jobs_sql
 from spark.federation import backfill, delivery, inbox
 from spark.runtime import Runtime
@@ -34,6 +36,11 @@ POLL_SECONDS = 1.0  # in case a wake-up was missed (another process without Redi
 # Jobs running at once in one worker, per lane: deliveries mostly wait on other servers, so many overlap;
 # they have their own lane so that dead or slow servers can never starve local work (inbox, fan-out).
 DELIVERY_KINDS = frozenset({"deliver"})
+# Kinds whose claimed jobs are applied many to a transaction (see run_batch), by these functions.
+Batch = Callable[[Runtime, AsyncConnection, list[dict], Callable[[AsyncConnection, int], Awaitable[None]]],
+                 Awaitable[list[int]]]
+BATCHED: dict[str, Batch] = {"inbox": inbox.process_many}
+BATCH_SIZE = 8  # jobs per transaction: requests waiting for the writer meanwhile are not held up long
 FLUSH_SECONDS = 0.05  # finished jobs are deleted together at most this late
 
 
@@ -67,6 +74,40 @@ async def run_job(rt: Runtime, job: jobs_sql.Job, finished: list[int] | None = N
             finished.append(job.id)
 
 
+async def run_batch(rt: Runtime, jobs: list[jobs_sql.Job], finished: list[int]) -> None:
+    """Jobs of one BATCHED kind, BATCH_SIZE to a write transaction, each deleted in the savepoint that
+    applies it: on SQLite a transaction (several) per inbound activity was the bottleneck. Those the
+    batch undoes (they failed, or need another server) run again alone, where failures are retried."""
+    alone: list[jobs_sql.Job] = []
+    for start in range(0, len(jobs), BATCH_SIZE):
+        chunk = jobs[start:start + BATCH_SIZE]
+
+        async def applied(conn, index: int, chunk=chunk) -> None:
+            await jobs_sql.remove(conn, chunk[index])
+        try:
+            async with rt.db.batch() as conn:
+                undone = await BATCHED[chunk[0].kind](rt, conn, [job.payload for job in chunk], applied)
+            alone += [chunk[index] for index in undone]
+        except Exception:  # noqa: BLE001 - the commit failed: nothing was applied, so each runs alone
+            logger.exception("a batch of %s jobs failed to commit", len(chunk))
+            alone += chunk
+    for job in alone:
+        await run_job(rt, job, finished)
+
+
+def _start(rt: Runtime, claimed: list[jobs_sql.Job], finished: list[int]) -> dict[asyncio.Task, int]:
+    """A task per job, or per kind for the jobs of BATCHED kinds; each with its number of jobs. Batches
+    are for SQLite's single writer: PostgreSQL runs jobs side by side instead (there, batches would hold
+    row locks across activities, and concurrent ones would deadlock one another on hot rows)."""
+    batched = BATCHED if rt.db.is_sqlite else {}
+    tasks = {asyncio.create_task(run_job(rt, job, finished)): 1 for job in claimed if job.kind not in batched}
+    for kind in batched:
+        batch = [job for job in claimed if job.kind == kind]
+        if batch:
+            tasks[asyncio.create_task(run_batch(rt, batch, finished))] = len(batch)
+    return tasks
+
+
 async def work(rt: Runtime) -> None:
     """Claim and run jobs forever, woken by commits that queue them. Up to CONCURRENCY jobs run at
     once (deliveries mostly wait on other servers); more are claimed as running ones finish."""
@@ -84,25 +125,25 @@ async def work(rt: Runtime) -> None:
     listener = asyncio.create_task(listen())
     # Each lane names its kinds, so a claim is an index range even with 50,000 deliveries queued.
     local_kinds = frozenset(HANDLERS) - DELIVERY_KINDS
-    lanes = [(DELIVERY_KINDS, 64, set()), (local_kinds, 32, set())]
+    lanes: list[tuple[frozenset[str], int, dict[asyncio.Task, int]]] = [
+        (DELIVERY_KINDS, 64, {}), (local_kinds, 32, {})]  # running: task -> its number of jobs
     finished: list[int] = []
     try:
         while True:
             wake.clear()
             hungry = False
             for kinds, size, running in lanes:
-                if len(running) >= size // 2:
+                if sum(running.values()) >= size // 2:
                     continue
                 try:
-                    claimed = await jobs_sql.claim(rt.db, size - len(running), kinds=kinds)
+                    claimed = await jobs_sql.claim(rt.db, size - sum(running.values()), kinds=kinds)
                 except Exception:  # noqa: BLE001 - database briefly unavailable: try again shortly
                     logger.exception("claiming jobs failed")
                     claimed = []
-                for job in claimed:
-                    task = asyncio.create_task(run_job(rt, job, finished))
-                    running.add(task)
-                    task.add_done_callback(running.discard)
-                hungry |= bool(claimed) and len(running) < size // 2
+                for task, count in _start(rt, claimed, finished).items():
+                    running[task] = count
+                    task.add_done_callback(lambda done, running=running: running.pop(done, None))
+                hungry |= bool(claimed) and sum(running.values()) < size // 2
             if finished:
                 done, finished[:] = list(finished), []
                 await jobs_sql.done_many(rt.db, done)

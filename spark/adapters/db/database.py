@@ -10,6 +10,10 @@ SQLite connections run on a thread each (aiosqlite). Every trip to that thread a
 thread wake-up each way, which on a busy 2-core machine outweighs the query itself; so statements
 take one trip (execute, fetch every row, close the cursor) instead of aiosqlite's four, and a
 rollback with no transaction open (every read connection going back to the pool) takes none.
+
+`batch()` lets one task apply many small units of work in one transaction (on SQLite a commit is the
+scarce resource): inside it every `write()` is a savepoint, rolled back alone when its block fails,
+and every `read()` uses the batch's connection, so that it sees what the batch has written.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import aiosqlite
@@ -89,8 +94,15 @@ class _Cursor:
 
 
 class _Connection(aiosqlite.Connection):
+    inline = False  # run calls on the caller's thread, skipping the trip (see Database.batch)
+
     def cursor(self) -> _Cursor:  # type: ignore[override]
         return _Cursor(self)
+
+    async def _execute(self, fn, *args, **kwargs):
+        if self.inline:
+            return fn(*args, **kwargs)
+        return await super()._execute(fn, *args, **kwargs)
 
     async def rollback(self) -> None:
         # sqlite3 ignores a rollback outside a transaction; skip the trip to the thread for it.
@@ -101,7 +113,8 @@ class _Connection(aiosqlite.Connection):
 
 def _connect(database, **kwargs) -> _Connection:
     """aiosqlite.connect, making a _Connection."""
-    connection = _Connection(lambda: sqlite3.connect(str(database), **kwargs), 64)
+    # Used from the event loop's thread too while inline (never at the same time as from its own).
+    connection = _Connection(lambda: sqlite3.connect(str(database), **{**kwargs, "check_same_thread": False}), 64)
     connection._thread.daemon = True  # as SQLAlchemy does for aiosqlite's own
     return connection
 
@@ -155,6 +168,7 @@ class Database:
 
     def __init__(self, url: str, *, pool_size: int = 2, server_pool_size: int = 10):
         self.url = url
+        self._batch: ContextVar[AsyncConnection | None] = ContextVar(f"spark_batch_{id(self)}", default=None)
         self.on_commit: Callable[[list], Awaitable[None]] | None = None
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
@@ -171,18 +185,54 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
+        if (batch := self._batch.get()) is not None:
+            yield batch
+            return
         async with self._reader.connect() as conn:
             yield conn
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """One transaction. Messages queued on it with `after_commit` go out once it has committed."""
+        if (batch := self._batch.get()) is not None:
+            async with self.savepoint(batch):
+                yield batch
+            return
         async with self._writer.begin() as conn:
             conn.info.pop("after_commit", None)  # what a failed transaction on this connection left
             yield conn
             pending = conn.info.pop("after_commit", None)
         if pending and self.on_commit is not None:
             await self.on_commit(pending)
+
+    @asynccontextmanager
+    async def batch(self) -> AsyncIterator[AsyncConnection]:
+        """One write transaction that this task's `read()` and `write()` join until it ends. On SQLite its
+        statements run on the event loop's thread: holding the write lock they never wait, and the trip
+        to the connection's thread and back cost more than most of them (not the commit: it may sync)."""
+        async with self.write() as conn:
+            token = self._batch.set(conn)
+            driver = (await conn.get_raw_connection()).driver_connection if self.is_sqlite else None
+            if driver is not None:
+                driver.inline = True
+            try:
+                yield conn
+            finally:
+                self._batch.reset(token)
+                if driver is not None:
+                    driver.inline = False
+
+    @staticmethod
+    @asynccontextmanager
+    async def savepoint(conn: AsyncConnection) -> AsyncIterator[AsyncConnection]:
+        """A nested transaction: if its block fails, it is undone with what it queued for after commit."""
+        queued = len(conn.info.get("after_commit", ()))
+        try:
+            async with conn.begin_nested():
+                yield conn
+        except BaseException:
+            del conn.info.get("after_commit", [])[queued:]
+            raise
 
     @staticmethod
     def after_commit(conn: AsyncConnection, item) -> None:
