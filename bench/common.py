@@ -63,6 +63,8 @@ def seeded_database(name: str, backend: str, postgres_url: str, seed: Callable[[
     subprocess.run([sys.executable, "-m", "spark", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
     started = time.perf_counter()
     facts = {**seed(url), "seed_seconds": round(time.perf_counter() - started, 1), "schema": schema_version()}
+    if backend == "postgres":
+        pg_admin(url, "ANALYZE")  # planner statistics, as autovacuum would have them on a live server
     marker.write_text(json.dumps(facts))
     print(f"seeded {name} in {facts['seed_seconds']} s", flush=True)
     return url, facts
