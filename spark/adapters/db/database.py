@@ -180,7 +180,12 @@ class Database:
         else:
             # A fixed pool: under load, requests wait for a connection rather than open and close
             # overflow connections (each a new server process) thousands of times a minute.
-            self._writer = create_async_engine(url, pool_size=server_pool_size, max_overflow=0, pool_timeout=30)
+            # Generic plans: PostgreSQL otherwise plans most statements again on every execution, which
+            # cost as much CPU as Spark itself on the home timeline (B1). Queries are written so that a
+            # generic plan is a good one (e.g. views._probe).
+            self._writer = create_async_engine(
+                url, pool_size=server_pool_size, max_overflow=0, pool_timeout=30,
+                connect_args={"server_settings": {"plan_cache_mode": "force_generic_plan"}})
             self._reader = self._writer.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
