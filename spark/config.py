@@ -122,15 +122,15 @@ class Settings(BaseSettings):
         """(private, public) VAPID keys: the configured pair, or one generated once into the data dir.
         Push services bind each subscription to the public key, so the generated one is never replaced."""
         private = self.vapid_private_key or _stored_once(self.data_dir / "vapid_private_key", _new_vapid_key)
-        key = ec.derive_private_key(int.from_bytes(_b64decode(private), "big"), ec.SECP256R1())
+        key = ec.derive_private_key(int.from_bytes(b64decode_any(private), "big"), ec.SECP256R1())
         public = base64.urlsafe_b64encode(key.public_key().public_bytes(
             serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)).decode()
-        if self.vapid_public_key and _b64decode(self.vapid_public_key) != _b64decode(public):
+        if self.vapid_public_key and b64decode_any(self.vapid_public_key) != b64decode_any(public):
             raise ValueError("SPARK_VAPID_PUBLIC_KEY is not the public key of SPARK_VAPID_PRIVATE_KEY")
         return private, public
 
 
-def _b64decode(value: str) -> bytes:
+def b64decode_any(value: str) -> bytes:
     """Base64url or standard base64, padded or not."""
     value = value.strip().replace("+", "-").replace("/", "_").rstrip("=")
     return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))

@@ -88,12 +88,11 @@ class RedisFeedCache:
     async def _window(self, account_id: int, *, max_id: int | None, since_id: int | None, min_id: int | None,
                       limit: int) -> list[int] | None:
         key = _key(account_id)
+        upper = f"({_member(max_id)}" if max_id is not None else "+"
         async with self._redis.pipeline(transaction=False) as pipe:
             if min_id is not None:  # oldest first, from just above min_id
-                upper = f"({_member(max_id)}" if max_id is not None else "+"
                 pipe.zrangebylex(key, f"({_member(min_id)}", upper, start=0, num=limit)
             else:
-                upper = f"({_member(max_id)}" if max_id is not None else "+"
                 lower = f"({_member(since_id)}" if since_id is not None else "-"
                 pipe.zrevrangebylex(key, upper, lower, start=0, num=limit)
             pipe.zrange(key, 0, 0)

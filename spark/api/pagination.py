@@ -8,6 +8,8 @@ from starlette.requests import Request
 
 from spark.api.params import Params
 
+MAX_OFFSET = 10_000  # `offset` paging past this is refused (422), not passed to the database
+
 
 def page_params(p: Params, default: int = 20, maximum: int = 40) -> tuple[int | None, int | None, int | None, int]:
     """(max_id, since_id, min_id, limit); an out-of-range limit is clamped as Mastodon does."""

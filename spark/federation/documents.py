@@ -89,7 +89,7 @@ def note_document(rt: Runtime, view: StatusView, *, parent_uri: str | None = Non
             # The stamp third parties check (federation/quote_stamps.py): the remote author's, or, for a
             # quote of a post here, the one this server serves for it (api/activitypub.py).
             note["quoteAuthorization"] = row.quote_authorization_uri or (
-                f"{quote_uri}/quotes/{row.id}" if urls.is_local(rt, quote_uri) else None)
+                urls.quote_stamp(quote_uri, row.id) if urls.is_local(rt, quote_uri) else None)
     if view.poll:
         poll = view.poll
         note["oneOf" if not poll.multiple else "anyOf"] = [

@@ -225,7 +225,7 @@ async def voted(rt: Runtime, conn, account, poll, status_row, author, choices: l
 
 
 def quote_stamp_uri(rt: Runtime, author, status_id: int, quote_id: int) -> str:
-    return urls.status(rt, author.username, status_id) + f"/quotes/{quote_id}"
+    return urls.quote_stamp(urls.status(rt, author.username, status_id), quote_id)
 
 
 async def quote_answered(rt: Runtime, conn, author, quoter, request: dict[str, Any], *, stamp: str | None) -> None:

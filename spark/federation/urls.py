@@ -44,6 +44,11 @@ def status(rt: Runtime, username: str, status_id: int) -> str:
     return actor(rt, username) + f"/statuses/{status_id}"
 
 
+def quote_stamp(status_uri: str, quote_id: int) -> str:
+    """The QuoteAuthorization a local post's author gives one quote of it (FEP-044f), served under the post."""
+    return f"{status_uri}/quotes/{quote_id}"
+
+
 def quote_request(status_uri: str) -> str:
     """The id of the QuoteRequest a local post sends for the remote post it quotes (one per post)."""
     return status_uri + "#quote_request"

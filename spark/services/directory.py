@@ -23,12 +23,15 @@ def listed() -> list:
 
 
 def not_hidden_from(viewer_id: int) -> list:
-    """Conditions on `accounts` leaving out those the viewer blocks or mutes, or who block the viewer."""
+    """Conditions on `accounts` leaving out those the viewer blocks or mutes, who block the viewer, or
+    whose server the viewer blocks."""
     muted = select(t.mutes.c.target_account_id).where(
         t.mutes.c.account_id == viewer_id, or_(t.mutes.c.expires_at.is_(None), t.mutes.c.expires_at > datetime.now(UTC)))
     blocked = select(t.blocks.c.target_account_id).where(t.blocks.c.account_id == viewer_id)
     blocking = select(t.blocks.c.account_id).where(t.blocks.c.target_account_id == viewer_id)
-    return [t.accounts.c.id.not_in(muted), t.accounts.c.id.not_in(blocked), t.accounts.c.id.not_in(blocking)]
+    servers = select(t.account_domain_blocks.c.domain).where(t.account_domain_blocks.c.account_id == viewer_id)
+    return [t.accounts.c.id.not_in(muted), t.accounts.c.id.not_in(blocked), t.accounts.c.id.not_in(blocking),
+            t.accounts.c.domain.not_in(servers)]
 
 
 async def directory(rt: Runtime, viewer_id: int | None, *, order: str, local: bool, offset: int, limit: int) -> list:

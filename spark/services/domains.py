@@ -9,6 +9,7 @@ from sqlalchemy import or_, select, update
 
 from spark.adapters.db import schema as t
 from spark.adapters.db.functions import insert_ignore
+from spark.domain.domains import normalize_domain
 from spark.domain.errors import Invalid
 from spark.runtime import Runtime
 from spark.services.follows import remove_follow
@@ -19,10 +20,10 @@ SEVERITIES = ("none", "silence", "suspend")
 async def set_severity(rt: Runtime, domain: str, severity: str) -> int:
     """Block (suspend: nothing in or out, its accounts hidden and unfollowed; silence: its accounts
     limited) or unblock a domain; returns how many of its accounts were affected."""
-    domain = domain.strip().lower().rstrip(".")
     if severity not in SEVERITIES:
         raise Invalid(f"severity must be one of {', '.join(SEVERITIES)}")
-    if not domain or "/" in domain or domain == rt.settings.domain.lower():
+    domain = normalize_domain(domain)  # as personal domain blocks, so `Bücher.example` matches its accounts
+    if domain == rt.settings.domain.lower():
         raise Invalid("not a remote domain")
     now = datetime.now(UTC)
     async with rt.db.write() as conn:

@@ -13,6 +13,7 @@ from spark.domain.ids import new_id
 from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
 from spark.services import tags
+from spark.services.follows import target_account
 from spark.services.posting import tag_ids
 
 MAX_FEATURED = 10  # instance.configuration.accounts.max_featured_tags
@@ -46,18 +47,10 @@ async def _featured(conn, account) -> list[FeaturedTag]:
                         usage[row.tag_id].last if row.tag_id in usage else None) for row in rows]
 
 
-async def _account(conn, account_id: int | None):
-    row = (await conn.execute(select(t.accounts).where(t.accounts.c.id == (account_id or -1),
-                                                        t.accounts.c.suspended_at.is_(None)))).first()
-    if row is None:
-        raise NotFound()
-    return row
-
-
 async def of_account(rt: Runtime, account_id: int | None) -> list[FeaturedTag]:
     """The tags an account features (none for a remote account: its server keeps them)."""
     async with rt.db.read() as conn:
-        return await _featured(conn, await _account(conn, account_id))
+        return await _featured(conn, await target_account(conn, account_id))
 
 
 async def _feature(conn, account_id: int, name: str) -> int:
@@ -87,7 +80,7 @@ async def create(rt: Runtime, account_id: int, name: str | None) -> FeaturedTag:
     name = _valid(name)
     async with rt.db.write() as conn:
         tag_id = await _feature(conn, account_id, name)
-        featured = await _featured(conn, await _account(conn, account_id))
+        featured = await _featured(conn, await target_account(conn, account_id))
     return next(f for f in featured if f.tag_id == tag_id)
 
 

@@ -3,6 +3,7 @@ admin-written pages, and the servers it moderates."""
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -73,10 +74,15 @@ def page(rt: Runtime, name: str) -> InstancePage | None:
     assert name in PAGES, name
     path = rt.settings.data_dir / "instance" / f"{name}.html"
     try:
-        content, modified = path.read_text(encoding="utf-8"), path.stat().st_mtime
+        return _read_page(path, path.stat().st_mtime)
     except FileNotFoundError:
         return None
-    return InstancePage(sanitize(content), datetime.fromtimestamp(modified, UTC))
+
+
+@functools.lru_cache(maxsize=16)
+def _read_page(path, modified: float) -> InstancePage:
+    """Read and sanitized once per version of the file (these pages are public: any visitor asks)."""
+    return InstancePage(sanitize(path.read_text(encoding="utf-8")), datetime.fromtimestamp(modified, UTC))
 
 
 async def moderated_domains(rt: Runtime) -> list:

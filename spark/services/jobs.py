@@ -91,8 +91,7 @@ async def run_batch(rt: Runtime, jobs: list[jobs_sql.Job], finished: list[int]) 
         except Exception:  # noqa: BLE001 - the commit failed: nothing was applied, so each runs alone
             logger.exception("a batch of %s jobs failed to commit", len(chunk))
             alone += chunk
-    for job in alone:
-        await run_job(rt, job, finished)
+    await asyncio.gather(*(run_job(rt, job, finished) for job in alone))  # side by side, as before batching
 
 
 def _start(rt: Runtime, claimed: list[jobs_sql.Job], finished: list[int]) -> dict[asyncio.Task, int]:

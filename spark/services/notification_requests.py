@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
 from spark.adapters.db import schema as t
 from spark.adapters.db.functions import insert_ignore
@@ -41,7 +41,7 @@ async def hold(conn, *, recipient_id: int, from_account_id: int, status_id: int 
 def _filtered_of(request):
     """The filtered notifications a request stands for (ix_notifications_filtered)."""
     return (t.notifications.c.account_id == request.c.account_id,
-            t.notifications.c.from_account_id == request.c.from_account_id, t.notifications.c.filtered.is_(True))
+            t.notifications.c.from_account_id == request.c.from_account_id, t.notifications.c.filtered == true())
 
 
 def _pending(account_id: int):
@@ -95,7 +95,7 @@ async def _settle(rt: Runtime, account_id: int, request_ids: list[int], *, accep
             t.notification_requests.c.id.in_(request_ids)))).all()
         for row in rows:
             held = (t.notifications.c.account_id == account_id,
-                    t.notifications.c.from_account_id == row.from_account_id, t.notifications.c.filtered.is_(True))
+                    t.notifications.c.from_account_id == row.from_account_id, t.notifications.c.filtered == true())
             if accept:
                 await conn.execute(insert_ignore(conn, t.notification_permissions, account_id=account_id,
                                                  from_account_id=row.from_account_id))

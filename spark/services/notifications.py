@@ -34,7 +34,8 @@ def group_key(type: str, status_id: int | None) -> str | None:
 
 def _facts(recipient_id: int, from_account_id: int, status_id: int | None, now: datetime):
     """One row with all notify() needs: whether the recipient is local and bars the sender (blocks, mutes,
-    the sender's server, the muted thread), and the recipient's policy with what it asks of the sender."""
+    the sender's server, the muted thread), the recipient's policy with what it asks of the sender, and
+    whether the recipient has push subscriptions."""
     recipient, sender = t.accounts.alias("recipient"), t.accounts.alias("sender")
     policy = t.notification_policies
     thread = select(t.statuses.c.conversation_id).where(t.statuses.c.id == status_id).scalar_subquery()
@@ -58,6 +59,7 @@ def _facts(recipient_id: int, from_account_id: int, status_id: int | None, now: 
                                              t.follows.c.target_account_id == recipient_id)
         .scalar_subquery().label("followed_at"),
         sender.c.created_at.label("sender_created_at"), sender.c.silenced_at.label("sender_silenced_at"),
+        exists().where(t.web_push_subscriptions.c.user_id == recipient_id).label("pushes"),
         select(t.statuses.c.visibility).where(t.statuses.c.id == status_id).scalar_subquery().label("visibility"))
         .select_from(recipient.join(sender, sender.c.id == from_account_id)
                      .outerjoin(policy, policy.c.account_id == recipient.c.id))
@@ -91,7 +93,8 @@ async def notify(conn, *, recipient_id: int, from_account_id: int, type: str, st
                                          status_id=status_id, now=now)
         return True
     events.notified(conn, recipient_id=recipient_id, notification_id=notification_id)
-    await web_push.queue(conn, recipient_id=recipient_id, notification_id=notification_id, type=type)
+    if facts.pushes:
+        await web_push.queue(conn, recipient_id=recipient_id, notification_id=notification_id, type=type)
     return True
 
 

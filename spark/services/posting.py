@@ -215,21 +215,24 @@ async def distribute(rt: Runtime, conn, *, status_id: int, author, visibility: i
                      tags: list[str], mentioned_ids: list[int], local: bool = True) -> None:
     """Put a new post (or repost) on home feeds and live streams. Past `fanout_inline_max` followers
     the followers' feeds are filled by a background job, so the request answers at once; past
-    `celebrity_followers` they are not filled at all (merged at read time, see feeds.py) and the job
-    only tells their live streams. The author's own feed, the feeds of those following one of a public
-    post's hashtags and the public streams are served at once."""
+    `celebrity_followers` they are not filled at all (merged at read time, see feeds.py): one message
+    on the account's own channel tells its followers' open streams. The author's own feed, the feeds
+    of those following one of a public post's hashtags and the public streams are served at once."""
     celebrity = feeds.merges_at_read(author, rt.settings.celebrity_followers)
     if celebrity != bool(author.merge_at_read):
         # The post that crosses the line is still fanned out, while the followers' open streams learn to
         # listen on the account's own channel (events.merged_author) for the next ones.
         events.rules_changed(conn, await feeds.mark_merge_at_read(conn, author.id, celebrity))
-    merged = celebrity and bool(author.merge_at_read)
-    if visibility == Visibility.DIRECT or (not merged and author.followers_count <= rt.settings.fanout_inline_max):
+    if visibility != Visibility.DIRECT and celebrity and author.merge_at_read:
+        await feeds.add_own(conn, account_id=author.id, status_id=status_id)
+        events.merged_posted(conn, status_id=status_id, author_id=author.id, is_reblog=is_reblog)
+        recipients = [author.id]
+    elif visibility == Visibility.DIRECT or author.followers_count <= rt.settings.fanout_inline_max:
         recipients = await feeds.fan_out(conn, status_id=status_id, author_id=author.id, visibility=visibility,
                                          is_reblog=is_reblog, mentioned_ids=mentioned_ids)
     else:
         await feeds.add_own(conn, account_id=author.id, status_id=status_id)
-        await jobs_sql.enqueue(conn, "fan_out", {"status_id": status_id, "merged": merged})
+        await jobs_sql.enqueue(conn, "fan_out", {"status_id": status_id})
         recipients = [author.id]
     if tags and visibility == Visibility.PUBLIC and not is_reblog and author.silenced_at is None:
         recipients += await feeds.fan_out_to_tags(conn, status_id=status_id, author_id=author.id)
@@ -238,15 +241,11 @@ async def distribute(rt: Runtime, conn, *, status_id: int, author, visibility: i
 
 
 async def fan_out_job(rt: Runtime, payload: dict) -> None:
-    """The deferred half of `distribute`: the followers' home feeds and streams, or for a post merged in
-    at read time one message to the streams listening for its author."""
+    """The deferred half of `distribute`: the followers' home feeds, then their streams."""
     async with rt.db.write() as conn:
         row = await get_row(conn, payload["status_id"])
         if row is None:
             return  # deleted before its fan-out ran
-        if payload.get("merged"):
-            events.merged_posted(conn, status_id=row.id, author_id=row.account_id, is_reblog=bool(row.reblog_of_id))
-            return
         recipients = await feeds.fan_out(conn, status_id=row.id, author_id=row.account_id,
                                          visibility=row.visibility, is_reblog=bool(row.reblog_of_id),
                                          mentioned_ids=[])

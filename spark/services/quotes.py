@@ -43,9 +43,9 @@ async def revoke(rt: Runtime, author_id: int, status_id: int | None, quoting_id:
             raise NotFound()
         if quoting.quote_state != "revoked":
             await conn.execute(update(t.statuses).where(t.statuses.c.id == quoting.id).values(quote_state="revoked"))
-            await conn.execute(update(t.statuses).where(t.statuses.c.id == quoted.id).values(
-                quotes_count=greatest(conn)(t.statuses.c.quotes_count - 1, 0)))
-            if not quoting.local and quoting.quote_state == "accepted":
+        if quoting.quote_state == "accepted":  # only accepted quotes were counted, and given a stamp
+            await _uncount(conn, quoted.id)
+            if not quoting.local:
                 accounts = {r.id: r for r in (await conn.execute(select(t.accounts).where(
                     t.accounts.c.id.in_([author_id, quoting.account_id])))).all()}
                 author, quoter = accounts[author_id], accounts[quoting.account_id]
@@ -153,6 +153,10 @@ async def _withdraw(conn, quoting) -> bool:
     changed = await conn.execute(update(t.statuses).where(
         t.statuses.c.id == quoting.id, t.statuses.c.quote_state == quoting.quote_state).values(quote_state=state))
     if changed.rowcount and state == "revoked":
-        await conn.execute(update(t.statuses).where(t.statuses.c.id == quoting.quote_of_id).values(
-            quotes_count=greatest(conn)(t.statuses.c.quotes_count - 1, 0)))
+        await _uncount(conn, quoting.quote_of_id)
     return bool(changed.rowcount)
+
+
+async def _uncount(conn, quoted_id: int) -> None:
+    await conn.execute(update(t.statuses).where(t.statuses.c.id == quoted_id).values(
+        quotes_count=greatest(conn)(t.statuses.c.quotes_count - 1, 0)))

@@ -23,34 +23,33 @@ async def run_forever(settings: Settings, interval: float = 5.0) -> None:
         await rt.close()
 
 
+TRIM_EVERY_SECONDS = 600.0  # home feeds are trimmed at start-up, then this often
+
+
 async def run_periodically(rt, interval: float = 5.0) -> None:
     """Run due work forever; one failing round is logged and the next one still runs."""
+    trimmed_at = float("-inf")
     while True:
         try:
             await run_due(rt)
+            if time.monotonic() - trimmed_at >= TRIM_EVERY_SECONDS:
+                trimmed_at = time.monotonic()
+                await trim_feeds(rt)
         except Exception:  # noqa: BLE001 - keep the loop alive, report the error
             logger.exception("scheduled work failed")
         await asyncio.sleep(interval)
 
 
-TRIM_EVERY_SECONDS = 600.0
-_trimmed_at: dict[int, float] = {}  # per runtime: when its home feeds were last trimmed
-
-
 async def run_due(rt) -> int:
-    """Publish scheduled posts and close polls whose time has come, and now and then trim home feeds
-    to their newest `home_feed_size` entries; returns how many items."""
+    """Publish scheduled posts and close polls whose time has come; returns how many items."""
     from spark.services.polls import notify_ended
     from spark.services.scheduled import publish_due
 
-    done = await publish_due(rt) + await notify_ended(rt)
-    if time.monotonic() - _trimmed_at.get(id(rt), float("-inf")) >= TRIM_EVERY_SECONDS:
-        _trimmed_at[id(rt)] = time.monotonic()
-        done += await trim_feeds(rt)
-    return done
+    return await publish_due(rt) + await notify_ended(rt)
 
 
 async def trim_feeds(rt) -> int:
+    """Keep each home feed to its newest `home_feed_size` entries."""
     from spark.services import feeds
 
     async with rt.db.write() as conn:

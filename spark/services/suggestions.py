@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from spark.adapters.db import schema as t
-from spark.domain.errors import NotFound
+from spark.adapters.db.functions import insert_ignore
 from spark.runtime import Runtime
 from spark.services.directory import listed, not_hidden_from
+from spark.services.follows import target_account
 
 FIRST_DEGREE = 500  # friends of friends are read through one's newest follows only
 ACTIVE = timedelta(days=30)  # a "most followed" account posted within this
@@ -69,12 +70,6 @@ async def suggestions(rt: Runtime, viewer_id: int, limit: int) -> list[Suggestio
 async def dismiss(rt: Runtime, viewer_id: int, account_id: int | None) -> None:
     """Never suggest this account to the viewer again."""
     async with rt.db.write() as conn:
-        exists = await conn.scalar(select(t.accounts.c.id).where(t.accounts.c.id == (account_id or -1)))
-        if exists is None:
-            raise NotFound()
-        dismissed = await conn.scalar(select(func.count()).select_from(t.suggestion_dismissals).where(
-            t.suggestion_dismissals.c.account_id == viewer_id,
-            t.suggestion_dismissals.c.target_account_id == account_id))
-        if not dismissed:
-            await conn.execute(t.suggestion_dismissals.insert().values(
-                account_id=viewer_id, target_account_id=account_id, created_at=datetime.now(UTC)))
+        target = await target_account(conn, account_id)
+        await conn.execute(insert_ignore(conn, t.suggestion_dismissals, account_id=viewer_id,
+                                         target_account_id=target.id, created_at=datetime.now(UTC)))

@@ -8,9 +8,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, select
 
 from spark.adapters.db import schema as t
+from spark.adapters.db.functions import insert_ignore
 from spark.domain.errors import NotFound
 from spark.domain.ids import id_for_time, id_time, new_id
 from spark.domain.visibility import Visibility
@@ -115,11 +116,8 @@ async def follow(rt: Runtime, viewer_id: int, name: str) -> TagView:
     name = checked_name(name)
     async with rt.db.write() as conn:
         (tag_id,) = await tag_ids(conn, [name])
-        followed = await conn.scalar(select(exists().where(t.tag_follows.c.account_id == viewer_id,
-                                                           t.tag_follows.c.tag_id == tag_id)))
-        if not followed:
-            await conn.execute(t.tag_follows.insert().values(id=new_id(), account_id=viewer_id, tag_id=tag_id,
-                                                             created_at=datetime.now(UTC)))
+        await conn.execute(insert_ignore(conn, t.tag_follows, id=new_id(), account_id=viewer_id, tag_id=tag_id,
+                                         created_at=datetime.now(UTC)))
         return await view_of(conn, name, viewer_id)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import distinct, func, select
 
 from spark.adapters.db import schema as t
 from spark.domain.errors import NotFound
+from spark.domain.filters import hides
 from spark.domain.ids import id_for_time, id_time
 from spark.domain.trends import normal_link, shared_links, status_score
 from spark.domain.visibility import Visibility
@@ -66,7 +67,7 @@ async def trending_statuses(rt: Runtime, viewer_id: int | None, *, offset: int, 
     """Recent public posts ranked by favourites, reposts and replies fading with age; as on Mastodon, no
     replies, no posts marked sensitive, and only by discoverable accounts; none the viewer hides."""
     interactions = t.statuses.c.favourites_count + t.statuses.c.reblogs_count + t.statuses.c.replies_count
-    query = (_recent_public(STATUS_WINDOW).add_columns(t.statuses.c.id, t.statuses.c.account_id,
+    query = (_recent_public(STATUS_WINDOW).add_columns(t.statuses.c.id, t.statuses.c.account_id, t.accounts.c.domain,
                                                        interactions.label("n"))
              .where(t.statuses.c.in_reply_to_id.is_(None), t.statuses.c.in_reply_to_uri.is_(None),
                     t.statuses.c.sensitive.is_(False), t.accounts.c.discoverable.is_(True), interactions > 0)
@@ -74,11 +75,13 @@ async def trending_statuses(rt: Runtime, viewer_id: int | None, *, offset: int, 
     now = datetime.now(UTC)
     async with rt.db.read() as conn:
         rules = await hiding_rules(conn, viewer_id)
-        rows = [row for row in (await conn.execute(query)).all() if row.account_id not in rules.hidden]
+        rows = [row for row in (await conn.execute(query)).all()
+                if row.account_id not in rules.hidden and row.domain not in rules.domains]
         rows.sort(key=lambda row: (status_score(row.n, (now - id_time(row.id)).total_seconds()), row.id),
                   reverse=True)
         ids = [row.id for row in rows[offset:offset + limit]]
-        return await load_statuses(conn, ids, viewer_id, context="public", filters=rules.filters)
+        views = await load_statuses(conn, ids, viewer_id, context="public", filters=rules.filters)
+    return [view for view in views if not (view.filtered and hides(view.filtered))]
 
 
 async def _link_uses(conn) -> dict[str, list[tuple[int, int]]]:

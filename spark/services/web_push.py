@@ -15,18 +15,20 @@ import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from yarl import URL
 
 from spark.adapters import jobs_sql
 from spark.adapters import web_push as push_message
 from spark.adapters.db import schema as t
 from spark.adapters.http import FetchError
+from spark.config import b64decode_any
 from spark.domain.errors import Invalid, NotFound
 from spark.domain.html import plain
 from spark.domain.ids import new_id
 from spark.federation.delivery import GiveUp, TryLater
 from spark.runtime import Runtime
+from spark.services import follows  # a module: follows → notifications → web_push import one another
 
 ALERTS = ("mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update", "quote",
           "quoted_update", "admin.sign_up", "admin.report")
@@ -73,12 +75,6 @@ def _subscription(row) -> Subscription:
                         row.policy)
 
 
-def _decode(value: str | None) -> bytes:
-    """Keys come base64url (browsers) or standard base64 (Mastodon.py), padded or not."""
-    value = (value or "").strip().replace("+", "-").replace("/", "_").rstrip("=")
-    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-
-
 def _encode(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -93,7 +89,7 @@ def _checked(new: NewSubscription) -> tuple[str, str]:
     if url.scheme not in ("http", "https") or not url.host:
         raise Invalid("Validation failed: Endpoint is not a valid URL")
     try:
-        p256dh, auth = _decode(new.p256dh), _decode(new.auth)
+        p256dh, auth = b64decode_any(new.p256dh or ""), b64decode_any(new.auth or "")  # base64url or standard
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), p256dh)
     except ValueError:  # binascii.Error too
         raise Invalid("Validation failed: Key p256dh is not a valid P-256 public key") from None
@@ -118,7 +114,7 @@ def _seal(rt: Runtime, token: str) -> str:
 
 
 def _unseal(rt: Runtime, sealed: str) -> str | None:
-    raw = _decode(sealed)
+    raw = b64decode_any(sealed)
     try:
         return _sealing_key(rt).decrypt(raw[:12], raw[12:], None).decode()
     except InvalidTag:  # the secret key changed: the app must subscribe again
@@ -185,8 +181,7 @@ async def _policy_allows(conn, policy: str, recipient_id: int, sender_id: int) -
     if policy in ("all", "none"):
         return policy == "all"
     follower, followed = (recipient_id, sender_id) if policy == "followed" else (sender_id, recipient_id)
-    return bool(await conn.scalar(select(exists().where(
-        t.follows.c.account_id == follower, t.follows.c.target_account_id == followed))))
+    return await follows.is_following(conn, follower, followed)
 
 
 def _truncate(text: str) -> str:

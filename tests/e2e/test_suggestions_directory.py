@@ -90,3 +90,5 @@ def test_directory_lists_discoverable_accounts_by_activity_or_age(server):
     with pytest.raises(MastodonAPIError) as error:
         viewer.directory(order="popular")
     assert error.value.args[1] == 422
+    huge = requests.get(f"{server.url}/api/v1/directory", params={"offset": 10**20}, timeout=10)
+    assert huge.status_code == 422 and "error" in huge.json()

@@ -92,6 +92,7 @@ def test_links_shared_by_several_accounts_trend_as_preview_cards(server):
 def test_trend_parameters_are_checked_and_clamped(server, kind):
     url = f"{server.url}/api/v1/trends/{kind}"
     assert requests.get(url, params={"offset": -1}, timeout=10).status_code == 422
+    assert requests.get(url, params={"offset": 10**20}, timeout=10).status_code == 422  # not a database error
     bad = requests.get(url, params={"limit": "many"}, timeout=10)
     assert bad.status_code == 422 and "error" in bad.json()
     assert requests.get(url, params={"limit": 1000}, timeout=10).status_code == 200

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import time
 
+import requests
+
 from tests.federation.support import local_follower, settle, spark_with_origin
 
 AP = "application/activity+json"
@@ -104,4 +106,12 @@ def test_a_remote_quote_of_a_local_post_waits_for_its_quote_request(tmp_path):
         again = quoter.activity("QuoteRequest", post["uri"], instrument=quote["id"])
         assert origin.post(spark.url + "/inbox", again, quoter).status_code == 202
         settle(spark)
+        assert author.status(post["id"])["quotes_count"] == 1
+        # Revoking a quote that was never approved does not take away a counted one.
+        unasked = quoter.note("Quoting without asking", quote=post["uri"])
+        _deliver(spark, origin, quoter, unasked)
+        pending = _quote_of(author, unasked["id"])
+        revoked = requests.post(f"{spark.url}/api/v1/statuses/{post['id']}/quotes/{pending['id']}/revoke",
+                                headers={"Authorization": f"Bearer {author.access_token}"}, timeout=10)
+        assert revoked.status_code == 200, revoked.text
         assert author.status(post["id"])["quotes_count"] == 1

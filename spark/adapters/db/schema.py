@@ -360,9 +360,11 @@ follows = Table(
     _created(),
     UniqueConstraint("account_id", "target_account_id", name="uq_follows_pair"),
 )
-Index("ix_follows_remote_followers", follows.c.target_account_id, sqlite_where=text("remote_follower = 1"),
-      postgresql_where=text("remote_follower"))
-Index("ix_follows_notified", follows.c.target_account_id, sqlite_where=text("notify = 1"),
+# The flag is a key column too: without statistics (SQLite is never ANALYZEd) the planner picks the index
+# matching the most columns, and would otherwise read every follow through ix_follows_target_account_id.
+Index("ix_follows_remote_followers", follows.c.target_account_id, follows.c.remote_follower,
+      sqlite_where=text("remote_follower = 1"), postgresql_where=text("remote_follower"))
+Index("ix_follows_notified", follows.c.target_account_id, follows.c.notify, sqlite_where=text("notify = 1"),
       postgresql_where=text("notify"))
 
 follow_requests = Table(

@@ -16,7 +16,7 @@ def _id(request) -> int | None:
     return params.Params(dict(request.path_params)).id("id")
 
 
-async def _relationship(request, viewer_id: int, target_id: int | None):
+async def relationship_response(request, viewer_id: int, target_id: int | None):
     found = await relationships.relationships(runtime(request), viewer_id, [target_id or -1])
     return json_response(found[0] if found else {})
 
@@ -27,7 +27,7 @@ def accounts_page(request, rows) -> object:
     return json_response([account_json(rt, r) for r in rows], headers=link_header(request, [r.row_id for r in rows]))
 
 
-async def _page(request, default=40, maximum=80) -> dict:
+async def page_query(request, default=40, maximum=80) -> dict:
     p = await params.parse(request)
     max_id, since_id, min_id, limit = page_params(p, default, maximum)
     return {"max_id": max_id, "since_id": since_id, "min_id": min_id, "limit": limit}
@@ -40,31 +40,31 @@ async def follow(request, grant):
                          notify=p.bool("notify", None),
                          languages=follows.validate_languages(p.list("languages", max_items=50)) if "languages" in p
                          or "languages[]" in p else None)
-    return await _relationship(request, grant.user_id, _id(request))
+    return await relationship_response(request, grant.user_id, _id(request))
 
 
 @endpoint("write:follows")
 async def unfollow(request, grant):
     await follows.unfollow(runtime(request), grant.user_id, _id(request))
-    return await _relationship(request, grant.user_id, _id(request))
+    return await relationship_response(request, grant.user_id, _id(request))
 
 
 @endpoint("write:follows")
 async def remove_from_followers(request, grant):
     await follows.remove_from_followers(runtime(request), grant.user_id, _id(request))
-    return await _relationship(request, grant.user_id, _id(request))
+    return await relationship_response(request, grant.user_id, _id(request))
 
 
 @endpoint("write:blocks")
 async def block(request, grant):
     await blocks.block(runtime(request), grant.user_id, _id(request))
-    return await _relationship(request, grant.user_id, _id(request))
+    return await relationship_response(request, grant.user_id, _id(request))
 
 
 @endpoint("write:blocks")
 async def unblock(request, grant):
     await blocks.unblock(runtime(request), grant.user_id, _id(request))
-    return await _relationship(request, grant.user_id, _id(request))
+    return await relationship_response(request, grant.user_id, _id(request))
 
 
 @endpoint("write:mutes")
@@ -72,20 +72,20 @@ async def mute(request, grant):
     p = await params.parse(request)
     await blocks.mute(runtime(request), grant.user_id, _id(request), notifications=bool(p.bool("notifications", True)),
                       duration=p.int("duration", 0) or 0)
-    return await _relationship(request, grant.user_id, _id(request))
+    return await relationship_response(request, grant.user_id, _id(request))
 
 
 @endpoint("write:mutes")
 async def unmute(request, grant):
     await blocks.unmute(runtime(request), grant.user_id, _id(request))
-    return await _relationship(request, grant.user_id, _id(request))
+    return await relationship_response(request, grant.user_id, _id(request))
 
 
 @endpoint("write:accounts")
 async def note(request, grant):
     p = await params.parse(request)
     await blocks.set_note(runtime(request), grant.user_id, _id(request), p.str("comment", "", max_length=10_000) or "")
-    return await _relationship(request, grant.user_id, _id(request))
+    return await relationship_response(request, grant.user_id, _id(request))
 
 
 @endpoint("read:follows")
@@ -107,32 +107,32 @@ async def familiar_followers(request, grant):
 @endpoint("read:accounts", public=True)
 async def followers(request, grant):
     rows = await relationships.followers(runtime(request), grant.user_id if grant else None, _id(request),
-                                         **await _page(request))
+                                         **await page_query(request))
     return accounts_page(request, rows)
 
 
 @endpoint("read:accounts", public=True)
 async def following(request, grant):
     rows = await relationships.following(runtime(request), grant.user_id if grant else None, _id(request),
-                                         **await _page(request))
+                                         **await page_query(request))
     return accounts_page(request, rows)
 
 
 @endpoint("read:blocks")
 async def blocks_index(request, grant):
     return accounts_page(request, await relationships.blocked_accounts(runtime(request), grant.user_id,
-                                                                       **await _page(request)))
+                                                                       **await page_query(request)))
 
 
 @endpoint("read:mutes")
 async def mutes_index(request, grant):
     return accounts_page(request, await relationships.muted_accounts(runtime(request), grant.user_id,
-                                                                     **await _page(request)))
+                                                                     **await page_query(request)))
 
 
 @endpoint("read:follows")
 async def follow_requests(request, grant):
-    page = await _page(request)
+    page = await page_query(request)
     rows = await follows.requests_for(runtime(request), grant.user_id, max_id=page["max_id"],
                                       since_id=page["since_id"], limit=page["limit"])
     rt = runtime(request)
@@ -143,13 +143,13 @@ async def follow_requests(request, grant):
 @endpoint("write:follows")
 async def authorize(request, grant):
     await follows.answer_request(runtime(request), grant.user_id, _id(request), accept=True)
-    return await _relationship(request, grant.user_id, _id(request))
+    return await relationship_response(request, grant.user_id, _id(request))
 
 
 @endpoint("write:follows")
 async def reject(request, grant):
     await follows.answer_request(runtime(request), grant.user_id, _id(request), accept=False)
-    return await _relationship(request, grant.user_id, _id(request))
+    return await relationship_response(request, grant.user_id, _id(request))
 
 
 @endpoint("read:accounts")

@@ -279,8 +279,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('account_id', 'target_account_id', name='uq_follows_pair')
     )
     with op.batch_alter_table('follows', schema=None) as batch_op:
-        batch_op.create_index('ix_follows_notified', ['target_account_id'], unique=False, sqlite_where=sa.text('notify = 1'), postgresql_where=sa.text('notify'))
-        batch_op.create_index('ix_follows_remote_followers', ['target_account_id'], unique=False, sqlite_where=sa.text('remote_follower = 1'), postgresql_where=sa.text('remote_follower'))
+        batch_op.create_index('ix_follows_notified', ['target_account_id', 'notify'], unique=False, sqlite_where=sa.text('notify = 1'), postgresql_where=sa.text('notify'))
+        batch_op.create_index('ix_follows_remote_followers', ['target_account_id', 'remote_follower'], unique=False, sqlite_where=sa.text('remote_follower = 1'), postgresql_where=sa.text('remote_follower'))
         batch_op.create_index(batch_op.f('ix_follows_target_account_id'), ['target_account_id'], unique=False)
 
     op.create_table('home_feed',
@@ -404,7 +404,6 @@ def upgrade() -> None:
     sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('from_account_id', sa.BigInteger(), nullable=False),
     sa.Column('last_status_id', sa.BigInteger(), nullable=True),
-    sa.Column('notifications_count', sa.Integer(), server_default='0', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_requests')),
