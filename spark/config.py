@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     home_feed_size: int = 800  # newest entries kept per home feed (older ones are trimmed)
     streaming_backlog: int = 1000  # events a listener may fall behind by before it is cut off
     streaming_max_connections: int = 20_000  # per process; past it new streams are refused with 503
+    # A kept-alive HTTP connection is closed after about this many responses divided by the connections its
+    # process serves (0: never), so that the processes of `spark serve --workers N` share the load evenly
+    # (see spark/api/keepalive.py).
+    keepalive_requests: int = 1000
     secret_key: str | None = None
     # Web Push (VAPID, RFC 8292) P-256 key pair, base64url as Mastodon's VAPID_PRIVATE_KEY / VAPID_PUBLIC_KEY
     # (so a server moving from Mastodon keeps its apps' subscriptions); generated into the data dir if unset.

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match, Mount, NoMatchFound, Route
 from starlette.staticfiles import StaticFiles
@@ -42,6 +44,7 @@ from spark.api.mastodon import (
     timelines,
     trends,
 )
+from spark.api.keepalive import KeepAliveLimit
 from spark.api.responses import http_error_handler, json_response, server_error_handler, spark_error_handler
 from spark.api.web import authorize, site
 from spark.config import Settings, load_settings
@@ -104,6 +107,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         tasks = [asyncio.create_task(run_periodically(runtime))]
         if settings.embedded_worker:
             tasks.append(asyncio.create_task(work(runtime)))
+        # What exists now (modules, routes, compiled statements) lives as long as the process: out of
+        # the collector's sight, a full collection no longer walks it while a request waits.
+        gc.freeze()
         yield
         for task in tasks:
             task.cancel()
@@ -121,6 +127,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=[ExactPaths(routes), *routes],
         lifespan=lifespan,
+        middleware=[Middleware(KeepAliveLimit, every=settings.keepalive_requests)],
         exception_handlers={SparkError: spark_error_handler, HTTPException: http_error_handler,
                             500: server_error_handler},
     )

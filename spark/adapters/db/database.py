@@ -184,7 +184,7 @@ class Database:
             # cost as much CPU as Spark itself on the home timeline (B1). Queries are written so that a
             # generic plan is a good one (e.g. views._probe).
             self._writer = create_async_engine(
-                url, pool_size=server_pool_size, max_overflow=0, pool_timeout=30,
+                url, pool_size=server_pool_size, max_overflow=0, pool_timeout=30, json_deserializer=_json_loads,
                 connect_args={"server_settings": {"plan_cache_mode": "force_generic_plan"}})
             self._reader = self._writer.execution_options(isolation_level="AUTOCOMMIT")
 

@@ -1,0 +1,38 @@
+"""Kept-alive connections are closed now and then, the more often the more connections a process serves
+(SPARK_KEEPALIVE_REQUESTS), so that the processes of `spark serve --workers N` share the load; clients
+reconnect and lose nothing."""
+
+import http.client
+import socket
+
+from tests.harness import running_server
+
+
+def test_a_lone_client_keeps_its_connection(server):
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    closes = 0
+    for _ in range(300):
+        connection.request("GET", "/api/v1/instance")
+        response = connection.getresponse()
+        assert response.status == 200
+        response.read()
+        closes += response.getheader("connection", "").lower() == "close"
+    connection.close()
+    assert closes <= 3  # one in 1,000 responses on average
+
+
+def _get(sock: socket.socket) -> bytes:
+    """One request on `sock`, and everything the server sends until it closes the connection."""
+    sock.sendall(b"GET /api/v1/instance HTTP/1.1\r\nHost: x\r\n\r\n")
+    received = b""
+    while chunk := sock.recv(65536):  # times out, failing the test, if the server keeps it open
+        received += chunk
+    return received
+
+
+def test_the_server_closes_the_connections_it_says_it_closes(tmp_path):
+    with running_server(tmp_path, keepalive_requests="1") as srv:
+        for _ in range(3):
+            with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+                head = _get(sock).split(b"\r\n\r\n", 1)[0].lower()
+            assert head.startswith(b"http/1.1 200") and b"connection: close" in head
