@@ -8,13 +8,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Match, Mount, NoMatchFound, Route
 from starlette.staticfiles import StaticFiles
 
 from spark.adapters.ratelimit_memory import MemoryRateLimiter
 from spark.api import activitypub, oauth, streaming, wellknown
+from spark.api.keepalive import KeepAliveLimit
 from spark.api.mastodon import (
     accounts,
     announcements,
@@ -44,7 +45,6 @@ from spark.api.mastodon import (
     timelines,
     trends,
 )
-from spark.api.keepalive import KeepAliveLimit
 from spark.api.responses import http_error_handler, json_response, server_error_handler, spark_error_handler
 from spark.api.web import authorize, site
 from spark.config import Settings, load_settings
