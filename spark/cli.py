@@ -39,6 +39,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
     settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.effective_secret_key  # noqa: B018 - create it once, before workers race for it
+    try:
+        settings.vapid_keys  # noqa: B018 - likewise; and a mismatched pair would fail every app registration
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
     typer.echo(f"Spark is serving {settings.base_url} on http://{host}:{port}")
     typer.echo("Create the first admin with:  .venv/bin/spark users create NAME --email E --password P --admin")
     uvicorn.run("spark.api.app:create_app", factory=True, host=host, port=port, workers=workers,

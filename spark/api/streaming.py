@@ -289,7 +289,7 @@ async def sse(request: Request) -> Response:
     async def body():
         try:
             yield b":)\n"
-            async for item in _events(rt, grant, subscription, [stream], []):
+            async for item in _events(rt, grant, Listener(subscription, [stream]), []):
                 if item is None:
                     yield b":thump\n"
                     continue
@@ -303,13 +303,42 @@ async def sse(request: Request) -> Response:
                              background=BackgroundTask(open_streams.close, subscription))  # if never started
 
 
-async def _events(rt: Runtime, grant: Grant | None, subscription, streams: list[Stream], ended: list[str]):
+class Listener:
+    """One connection's subscription and streams. It listens on the channels of the followed accounts
+    merged at read time (events.merged_author), whose posts are not sent to each follower, only while it
+    has a home ("user") stream: the one stream those posts are for."""
+
+    def __init__(self, subscription, streams: list[Stream]):
+        self.subscription = subscription
+        self.streams = streams
+        self.merged: dict[str, int] = {}  # channel → account
+        self._accounts: dict[int, bool] = {}
+        self._lock = asyncio.Lock()
+
+    async def follow_merged(self, accounts: dict[int, bool] | None = None) -> None:
+        """Listen on the merged channels that the accounts followed (when given: they change with the
+        rules) and the streams (a WebSocket changes them at any time) call for, and on no others."""
+        if accounts is not None:
+            self._accounts = accounts
+        async with self._lock:  # the socket's reader and writer may both call this
+            home = any(stream.name == "user" for stream in self.streams)
+            wanted = {events.merged_author(a): a for a in self._accounts} if home else {}
+            added = [c for c in wanted if c not in self.merged]
+            removed = [c for c in self.merged if c not in wanted]
+            self.merged = wanted
+            if added:
+                await self.subscription.subscribe(added)
+            if removed:
+                await self.subscription.unsubscribe(removed)
+
+
+async def _events(rt: Runtime, grant: Grant | None, listener: Listener, ended: list[str]):
     """(stream, event, payload) for the connection, None for a heartbeat (see `OpenStreams`). Ends when the
     token is revoked or the listener fell too far behind, saying which in `ended`."""
     viewer_id = grant.user_id if grant else None
     rules = await live.rules_for(rt, viewer_id)
-    merged = await _follow_merged(subscription, rules, {})
-    async for channel, payload in subscription:
+    await listener.follow_merged(rules.merged)
+    async for channel, payload in listener.subscription:
         if not channel:
             yield None
             continue
@@ -319,27 +348,16 @@ async def _events(rt: Runtime, grant: Grant | None, subscription, streams: list[
             return
         if message.get("event") == "rules_changed" or rules.stale:
             rules = await live.rules_for(rt, viewer_id)
-            merged = await _follow_merged(subscription, rules, merged)
-        if channel in merged and message.get("reblog") and not rules.merged.get(merged[channel]):
+            await listener.follow_merged(rules.merged)
+        author = listener.merged.get(channel)
+        if author is not None and message.get("reblog") and not rules.merged.get(author):
             continue  # a repost by an account whose reposts the listener hides
-        for stream in list(streams):
-            if stream.channel == channel or (channel in merged and stream.name == "user"):
+        for stream in list(listener.streams):
+            if stream.channel == channel or (author is not None and stream.name == "user"):
                 rendered = await render(rt, grant, rules, stream, message)
                 if rendered is not None:
                     yield (stream, *rendered)
     ended.append("overflow")
-
-
-async def _follow_merged(subscription, rules: live.Rules, current: dict) -> dict[str, int]:
-    """Keep a signed-in connection subscribed to the channels of the followed accounts merged at read
-    time (events.merged_author), whose posts are not sent to each follower; returns channel → account.
-    (Whether it has a home stream can change on a WebSocket at any time; only home streams use them.)"""
-    wanted = {events.merged_author(a): a for a in rules.merged}
-    if added := [c for c in wanted if c not in current]:
-        await subscription.subscribe(added)
-    if removed := [c for c in current if c not in wanted]:
-        await subscription.unsubscribe(removed)
-    return wanted
 
 
 # --- WebSocket ----------------------------------------------------------------------------------
@@ -387,6 +405,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
 
 async def _serve_socket(rt: Runtime, websocket: WebSocket, grant: Grant | None, subscription) -> None:
     streams: list[Stream] = []
+    listener = Listener(subscription, streams)
 
     async def change(request: dict) -> None:
         name = str(request.get("stream") or "")
@@ -397,12 +416,14 @@ async def _serve_socket(rt: Runtime, websocket: WebSocket, grant: Grant | None, 
                 streams.remove(existing)
             if all(s.channel != stream.channel for s in streams):
                 await subscription.unsubscribe([stream.channel])
+            await listener.follow_merged()
         elif stream not in streams:
             try:
                 await subscription.subscribe([stream.channel])
+                streams.append(stream)
+                await listener.follow_merged()
             except Exception as error:  # noqa: BLE001 - e.g. Redis unreachable
                 raise StreamError(503, "Streaming is unavailable right now; try again later") from error
-            streams.append(stream)
 
     async def receive() -> None:
         while True:
@@ -418,7 +439,7 @@ async def _serve_socket(rt: Runtime, websocket: WebSocket, grant: Grant | None, 
 
     async def send() -> None:
         ended: list[str] = []
-        async for item in _events(rt, grant, subscription, streams, ended):
+        async for item in _events(rt, grant, listener, ended):
             if item is None:
                 continue  # uvicorn pings the socket itself
             stream, event, payload = item

@@ -14,7 +14,7 @@ from spark.adapters.db import schema as t
 from spark.domain import scopes as scope_rules
 from spark.domain.errors import SparkError
 from spark.runtime import Runtime
-from spark.services import accounts, events, tokens, web_push
+from spark.services import accounts, tokens
 from spark.services.tokens import IssuedToken, digest
 
 CODE_LIFETIME = timedelta(minutes=10)
@@ -119,16 +119,12 @@ async def refresh_grant(rt: Runtime, *, app, refresh_token: str | None) -> Issue
     invalid = OAuthError("invalid_grant", "The refresh token is invalid.")
     if not refresh_token:
         raise invalid
-    async with rt.db.write() as conn:
-        row = (await conn.execute(select(t.tokens).where(
+    async with tokens.revoking(rt) as revocation:
+        row = (await revocation.conn.execute(select(t.tokens).where(
             t.tokens.c.refresh_hash == digest(refresh_token), t.tokens.c.app_id == app.id,
             t.tokens.c.revoked_at.is_(None)))).first()
         if row is None:
             raise invalid
-        await conn.execute(update(t.tokens).where(t.tokens.c.id == row.id).values(revoked_at=datetime.now(UTC)))
-        events.tokens_revoked(conn, [row.id])
-        await web_push.forget_tokens(conn, [row.id])
-        issued = await tokens.issue(rt, user_id=row.user_id, app_id=app.id,
-                                    scopes=frozenset(row.scopes.split()), conn=conn)
-    tokens.forget([row.id])
-    return issued
+        await revocation.revoke([row.id])
+        return await tokens.issue(rt, user_id=row.user_id, app_id=app.id,
+                                  scopes=frozenset(row.scopes.split()), conn=revocation.conn)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from time import monotonic
@@ -67,12 +69,13 @@ _LOOKUP = (
 
 
 # Good grants by (database, token hash) for GRANT_TTL seconds, so that most requests skip the lookup.
-# A revocation made by this process takes effect at once (`forget`, after its commit); one made by another
-# process, like a user's suspension, within GRANT_TTL. Unknown and refused tokens are never kept.
+# A revocation made by this process takes effect at once (`revoking` forgets the grant after its commit);
+# one made by another process, like a user's suspension, within GRANT_TTL. Unknown and refused tokens are
+# never kept.
 GRANT_TTL = 10.0
 _GRANTS_MAX = 20_000
 _grants: dict[tuple[str, str], tuple[float, Grant, datetime | None]] = {}
-_revocations = 0  # bumped by `forget`: a lookup that overlapped a revocation does not cache its answer
+_revocations = 0  # bumped by `_forget`: a lookup that overlapped a revocation does not cache its answer
 
 
 async def resolve(rt: Runtime, bearer: str) -> Grant | None:
@@ -102,8 +105,8 @@ async def resolve(rt: Runtime, bearer: str) -> Grant | None:
     return grant
 
 
-def forget(token_ids) -> None:
-    """Drop cached grants of tokens just revoked (call once the revocation has committed)."""
+def _forget(token_ids) -> None:
+    """Drop cached grants of tokens just revoked (once the revocation has committed)."""
     global _revocations
     _revocations += 1
     gone = set(token_ids)
@@ -111,20 +114,41 @@ def forget(token_ids) -> None:
         _grants.pop(key, None)
 
 
+class Revocation:
+    """Tokens revoked in one transaction (see `revoking`)."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.token_ids: list[int] = []
+
+    async def revoke(self, token_ids: list[int]) -> None:
+        """Mark the tokens revoked, close their open streams and drop their push subscriptions, all
+        with the commit."""
+        if not token_ids:
+            return
+        await self.conn.execute(update(t.tokens).where(t.tokens.c.id.in_(token_ids))
+                                .values(revoked_at=datetime.now(UTC)))
+        events.tokens_revoked(self.conn, token_ids)
+        await web_push.forget_tokens(self.conn, token_ids)
+        self.token_ids += token_ids
+
+
+@asynccontextmanager
+async def revoking(rt: Runtime) -> AsyncIterator[Revocation]:
+    """A write transaction to revoke tokens in; once it commits, this process forgets their cached grants,
+    so that every way of revoking takes every step and the tokens are refused at once."""
+    async with rt.db.write() as conn:
+        revocation = Revocation(conn)
+        yield revocation
+    _forget(revocation.token_ids)
+
+
 async def revoke(rt: Runtime, *, token: str, app_id: int | None = None) -> None:
     """Revoke by access or refresh token; unknown tokens are ignored (RFC 7009)."""
     hashed = digest(token)
-    revoked: list[int] = []
-    async with rt.db.write() as conn:
+    async with revoking(rt) as revocation:
         for column in (t.tokens.c.token_hash, t.tokens.c.refresh_hash):
             query = select(t.tokens.c.id).where(column == hashed, t.tokens.c.revoked_at.is_(None))
             if app_id is not None:
                 query = query.where(t.tokens.c.app_id == app_id)
-            ids = (await conn.execute(query)).scalars().all()
-            if ids:
-                await conn.execute(update(t.tokens).where(t.tokens.c.id.in_(ids)).values(revoked_at=datetime.now(UTC)))
-                events.tokens_revoked(conn, ids)
-                await web_push.forget_tokens(conn, ids)
-                revoked += ids
-    forget(revoked)
-
+            await revocation.revoke(list((await revocation.conn.execute(query)).scalars().all()))

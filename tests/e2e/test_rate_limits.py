@@ -154,12 +154,16 @@ def test_loopback_is_exempt_by_default(server):
         assert response.status_code == 200 and "X-RateLimit-Limit" not in response.headers
 
 
-def test_client_addresses_come_from_trusted_proxies_only(tmp_path):
-    """Behind a reverse proxy every request comes from the proxy: with SPARK_TRUSTED_PROXIES the
-    X-Forwarded-For it sets names the client; from anyone else the header is ignored."""
+@pytest.mark.parametrize("trusted, proxy_address, stranger_address", [
+    ("127.0.0.61", "127.0.0.61", "127.0.0.62"),
+    ("127.0.0.64/30", "127.0.0.66", "127.0.0.68"),  # a range: .64 to .67
+])
+def test_client_addresses_come_from_trusted_proxies_only(tmp_path, trusted, proxy_address, stranger_address):
+    """Behind a reverse proxy every request comes from the proxy: with SPARK_TRUSTED_PROXIES (addresses or
+    CIDR ranges) the X-Forwarded-For it sets names the client; from anyone else the header is ignored."""
     with running_server(tmp_path, rate_limit_exempt_loopback="false", rate_limit_api="2",
-                        trusted_proxies="127.0.0.61") as srv:
-        proxy, stranger = _from("127.0.0.61"), _from("127.0.0.62")
+                        trusted_proxies=trusted) as srv:
+        proxy, stranger = _from(proxy_address), _from(stranger_address)
 
         def get(session, client):
             return session.get(srv.url + "/api/v1/timelines/public", headers={"X-Forwarded-For": client},

@@ -135,3 +135,34 @@ def test_quote_stays_pending_until_its_author_answers_and_forgeries_change_nothi
     assert state() == "revoked"
     assert client.status(copy["id"])["quotes_count"] == 0
     assert "quoteAuthorization" not in note_of(quote["uri"])
+
+
+def test_a_late_reject_revokes_an_accepted_quote(world):
+    """Mastodon reads a Reject of a QuoteRequest it had accepted as the author changing their mind."""
+    spark, origin = world
+    author = origin.actor("victim.test", "author")
+    mallory = origin.actor("victim.test", "mallory", key_index=1)
+    post = author.note("Quote me, then I'll think again")
+    origin.serve(post["id"], post)
+    client = spark.new_user()
+    copy = find_post(client, post["id"])
+    quote = client.status_post("Agreed", quoted_status_id=copy["id"])
+    request = quote_request_sent(origin, "victim.test", quote["uri"] + "#quote_request")
+    stamp = author.url("/users/author/quote_authorizations/2")
+
+    def answer(actor, kind: str, **extra) -> dict:
+        activity = actor.activity(kind, {"id": request["id"], "type": "QuoteRequest"}, **extra)
+        assert origin.post(spark.url + "/inbox", activity, actor).status_code == 202
+        settle(spark)
+        return client.status(quote["id"])
+
+    assert answer(author, "Accept", result=stamp)["quote"]["state"] == "accepted"
+    assert client.status(copy["id"])["quotes_count"] == 1
+    assert answer(mallory, "Reject")["quote"]["state"] == "accepted"  # not theirs to take back
+
+    for _ in range(2):  # the Reject, then a re-sent copy of it: counted down once
+        revoked = answer(author, "Reject")
+        assert revoked["quote"] == {"state": "revoked", "quoted_status": None}
+        assert client.status(copy["id"])["quotes_count"] == 0
+    assert "quoteAuthorization" not in note_of(quote["uri"])
+    assert answer(author, "Accept", result=stamp)["quote"]["state"] == "revoked"  # no way back but a new quote
