@@ -5,7 +5,8 @@ processed (the inbox jobs drained). Requests are signed before the clock starts 
 two cores). The floor is the unavoidable work per activity: verify its signature and store it, in-process
 on the same database.
 
-  B6 inbound sqlite N=10000: accepted 1200/s (202 p50 … p99 …), processed all in … s (…/s) | floor … | ratio …
+  B6 inbound sqlite N=10000: accepted 1200/s (202 p50 … p99 …), processed all in … s (…/s), Spark CPU … ms per
+  activity (accepting and processing it, startup included) | floor … | ratio …
 
 Usage: python bench/b6_inbound.py [--activities 10000] [--servers 50] [--backend sqlite|postgres]
 """
@@ -113,6 +114,12 @@ async def floor(url: str, requests_: list, public: dict[str, str], inbox: str) -
     return len(requests_) / elapsed
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used (Linux): on a shared machine a steadier figure than rates."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run(backend: str, n: int, servers: int, postgres_url: str) -> str:
     name = f"b6-{backend}-{servers}"
     url, facts = seeded_database(name, backend, postgres_url, lambda u: asyncio.run(seed_remote_senders(u, servers)))
@@ -139,6 +146,7 @@ def run(backend: str, n: int, servers: int, postgres_url: str) -> str:
             await db.dispose()
         asyncio.run(drain())
         processed = time.perf_counter() - started
+        cpu = cpu_seconds(spark.pid)
     finally:
         stop(spark)
     publics = {}
@@ -153,7 +161,8 @@ def run(backend: str, n: int, servers: int, postgres_url: str) -> str:
     rate = accepted / elapsed
     return (f"B6 inbound {backend} N={n} S={servers}: accepted {accepted} ({rate:.0f}/s, 202 p50 "
             f"{statistics.median(latencies) * 1000:.0f} ms p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.0f} ms,"
-            f" statuses {statuses}), all processed after {processed:.1f} s ({n / processed:.0f}/s) | "
+            f" statuses {statuses}), all processed after {processed:.1f} s ({n / processed:.0f}/s), Spark CPU "
+            f"{cpu / n * 1000:.2f} ms per activity | "
             f"floor verify+store {floor_rate:.0f}/s | ratio {rate / floor_rate:.2f} | target >=500/s (issue), >=0.3")
 
 

@@ -126,6 +126,12 @@ async def remove(conn, job: Job) -> None:
 async def done_many(db: Database, ids: list[int]) -> None:
     """Delete finished jobs in one transaction."""
     async with db.write() as conn:
+        await remove_many(conn, ids)
+
+
+async def remove_many(conn, ids: list[int]) -> None:
+    """Delete jobs inside the transaction that applied them."""
+    if ids:
         await conn.execute(delete(t.jobs).where(t.jobs.c.id.in_(ids)))
 
 

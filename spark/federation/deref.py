@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from spark.adapters.db import schema as t
@@ -119,12 +119,15 @@ async def actor(rt: Runtime, uri: str, *, refresh: bool = False):
         return row
 
 
+# Built once: every inbox POST looks its signer up (building the statement cost as much as running it, B6).
+_BY_KEY_ID = select(t.accounts).where(t.accounts.c.key_id == bindparam("key_id"), t.accounts.c.domain != "")
+
+
 async def actor_by_key_id(rt: Runtime, key_id: str, *, refresh: bool = False):
     """The remote account whose key signed a request: keyId is `actor#main-key` or a key document."""
     if not refresh:
         async with rt.db.read() as conn:
-            row = (await conn.execute(select(t.accounts).where(
-                t.accounts.c.key_id == key_id, t.accounts.c.domain != ""))).first()
+            row = (await conn.execute(_BY_KEY_ID, {"key_id": key_id})).first()
         if row is not None:
             return row
     actor_uri = key_id.split("#", 1)[0]

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import Insert, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from spark.adapters.db import schema as t
@@ -119,7 +119,7 @@ async def process_job(rt: Runtime, payload: dict) -> None:
     they go, and the activity is marked seen once they are done."""
     activity = payload["activity"]
     async with rt.db.read() as conn:
-        signer = (await conn.execute(select(t.accounts).where(t.accounts.c.id == payload["signer_id"]))).first()
+        signer = await _signer(conn, payload["signer_id"])
         activity_id = _id(activity)
         if activity_id and await conn.scalar(select(t.federation_seen.c.activity_id).where(
                 t.federation_seen.c.activity_id == activity_id)):
@@ -129,31 +129,49 @@ async def process_job(rt: Runtime, payload: dict) -> None:
     await _handle(rt, signer, activity)
     if activity_id:
         async with rt.db.write() as conn:
-            await conn.execute(insert_ignore(conn, t.federation_seen, activity_id=activity_id))
+            await _seen(conn, activity_id)
 
 
-async def process_many(rt: Runtime, conn: AsyncConnection, payloads: list[dict],
-                       applied: Callable[[AsyncConnection, int], Awaitable[None]]) -> list[int]:
-    """Activities applied in the batch transaction `conn` (Database.batch), each in a savepoint with
-    `applied(conn, index)` (its job's deletion). Each is marked seen first, which also tells whether it
-    was (one statement instead of two); if its handler fails the savepoint undoes the mark. Returns the
-    indexes of those undone, to be run on their own: they failed, or need another server, which is not
+async def process_many(rt: Runtime, conn: AsyncConnection, payloads: list[dict]) -> list[int]:
+    """Activities applied in the batch transaction `conn` (Database.batch), each in a savepoint. Returns
+    the indexes of those undone, to be run on their own: they failed, or need another server, which is not
     asked while the batch holds the database writer."""
-    signer_ids = {payload["signer_id"] for payload in payloads}
-    signers = {row.id: row for row in await conn.execute(select(t.accounts).where(t.accounts.c.id.in_(signer_ids)))}
     undone = []
     with deref.offline():
         for index, payload in enumerate(payloads):
             try:
                 async with rt.db.savepoint(conn):
-                    signer = signers.get(payload["signer_id"])
-                    if _usable(signer) and await _first_time(conn, payload["activity"]):
-                        await _handle(rt, signer, payload["activity"])
-                    await applied(conn, index)
+                    await _apply(rt, conn, payload)
             except Exception as error:  # noqa: BLE001 - run again alone, where failures are logged and retried
                 logger.debug("inbox activity deferred from its batch: %r", error)
                 undone.append(index)
     return undone
+
+
+async def _apply(rt: Runtime, conn: AsyncConnection, payload: dict) -> None:
+    """One activity of a batch. Its signer is read now, not once for the batch: an activity before it may
+    have deleted it (a Delete of the actor). It is marked seen first, which also tells whether it was (one
+    statement instead of two); if its handler fails, the savepoint undoes the mark."""
+    signer = await _signer(conn, payload["signer_id"])
+    if _usable(signer) and await _first_time(conn, payload["activity"]):
+        await _handle(rt, signer, payload["activity"])
+
+
+# Statements run for every activity, built once: building one cost as much as running it (B6).
+_SIGNER = select(t.accounts).where(t.accounts.c.id == bindparam("id"))
+_mark_seen: dict[str, Insert] = {}  # by dialect: insert_ignore is spelled differently
+
+
+def _seen(conn: AsyncConnection, activity_id: str):
+    """Mark an activity seen (unless it was): the statement's result tells which."""
+    name = conn.dialect.name
+    if name not in _mark_seen:
+        _mark_seen[name] = insert_ignore(conn, t.federation_seen, activity_id=bindparam("activity_id"))
+    return conn.execute(_mark_seen[name], {"activity_id": activity_id})
+
+
+async def _signer(conn: AsyncConnection, signer_id: int):
+    return (await conn.execute(_SIGNER, {"id": signer_id})).first()
 
 
 def _id(activity: dict) -> str | None:
@@ -166,7 +184,7 @@ async def _first_time(conn: AsyncConnection, activity: dict) -> bool:
     activity_id = _id(activity)
     if activity_id is None:
         return True
-    return (await conn.execute(insert_ignore(conn, t.federation_seen, activity_id=activity_id))).rowcount == 1
+    return (await _seen(conn, activity_id)).rowcount == 1
 
 
 def _usable(signer) -> bool:

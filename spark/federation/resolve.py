@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from spark.adapters.db import schema as t
 from spark.domain.remote import RemotePost
@@ -20,13 +20,15 @@ MAX_DEPTH = 3  # parents fetched above a post (a longer thread fills in as peopl
 MAX_MENTION_FETCHES = 5  # unknown accounts a post mentions that are fetched when it is stored
 
 
+_LOCAL = select(t.statuses).where(t.statuses.c.id == bindparam("id"), t.statuses.c.local.is_(True))  # built once
+
+
 async def known(rt: Runtime, uri: str):
     """The stored post a URI names (local or already fetched), or None."""
     async with rt.db.read() as conn:
         local_id = urls.local_status_id(rt, uri)
         if local_id is not None:
-            return (await conn.execute(select(t.statuses).where(
-                t.statuses.c.id == local_id, t.statuses.c.local.is_(True)))).first()
+            return (await conn.execute(_LOCAL, {"id": local_id})).first()
         return await remote_posts.by_uri(conn, uri)
 
 

@@ -50,7 +50,8 @@ async def favourite(rt: Runtime, account_id: int, status_id: int | None, *, uri:
                 favourites_count=t.statuses.c.favourites_count + 1))
             await notifications.notify(conn, recipient_id=row.account_id, from_account_id=account_id,
                                        type="favourite", status_id=row.id)
-            await _federate(rt, conn, outbox.liked, account_id, row)
+            if not row.local:  # a local post's author is told above
+                await _federate(rt, conn, outbox.liked, account_id, row)
     return row.id
 
 

@@ -36,9 +36,9 @@ POLL_SECONDS = 1.0  # in case a wake-up was missed (another process without Redi
 # Jobs running at once in one worker, per lane: deliveries mostly wait on other servers, so many overlap;
 # they have their own lane so that dead or slow servers can never starve local work (inbox, fan-out).
 DELIVERY_KINDS = frozenset({"deliver"})
-# Kinds whose claimed jobs are applied many to a transaction (see run_batch), by these functions.
-Batch = Callable[[Runtime, AsyncConnection, list[dict], Callable[[AsyncConnection, int], Awaitable[None]]],
-                 Awaitable[list[int]]]
+# Kinds whose claimed jobs are applied many to a transaction (see run_batch), by these functions: each
+# applies the payloads in the batch transaction and returns the indexes of those it undid.
+Batch = Callable[[Runtime, AsyncConnection, list[dict]], Awaitable[list[int]]]
 BATCHED: dict[str, Batch] = {"inbox": inbox.process_many}
 BATCH_SIZE = 8  # jobs per transaction: requests waiting for the writer meanwhile are not held up long
 FLUSH_SECONDS = 0.05  # finished jobs are deleted together at most this late
@@ -75,18 +75,16 @@ async def run_job(rt: Runtime, job: jobs_sql.Job, finished: list[int] | None = N
 
 
 async def run_batch(rt: Runtime, jobs: list[jobs_sql.Job], finished: list[int]) -> None:
-    """Jobs of one BATCHED kind, BATCH_SIZE to a write transaction, each deleted in the savepoint that
-    applies it: on SQLite a transaction (several) per inbound activity was the bottleneck. Those the
-    batch undoes (they failed, or need another server) run again alone, where failures are retried."""
+    """Jobs of one BATCHED kind, BATCH_SIZE to a write transaction, those applied deleted in it: on
+    SQLite a transaction (several) per inbound activity was the bottleneck. Those the batch undoes (they
+    failed, or need another server) run again alone, where failures are retried."""
     alone: list[jobs_sql.Job] = []
     for start in range(0, len(jobs), BATCH_SIZE):
         chunk = jobs[start:start + BATCH_SIZE]
-
-        async def applied(conn, index: int, chunk=chunk) -> None:
-            await jobs_sql.remove(conn, chunk[index])
         try:
             async with rt.db.batch() as conn:
-                undone = await BATCHED[chunk[0].kind](rt, conn, [job.payload for job in chunk], applied)
+                undone = await BATCHED[chunk[0].kind](rt, conn, [job.payload for job in chunk])
+                await jobs_sql.remove_many(conn, [job.id for index, job in enumerate(chunk) if index not in undone])
             alone += [chunk[index] for index in undone]
         except Exception:  # noqa: BLE001 - the commit failed: nothing was applied, so each runs alone
             logger.exception("a batch of %s jobs failed to commit", len(chunk))

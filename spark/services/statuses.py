@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, bindparam, exists, or_, select
 
 from spark.adapters.db import schema as t
 from spark.domain.errors import NotFound
@@ -14,17 +14,23 @@ MAX_ANCESTORS = 40
 MAX_DESCENDANTS = 4096
 
 
+# Built once: every like and repost checks them (building one cost as much as running it, B6).
+_BLOCKED = select(exists().where(or_(
+    and_(t.blocks.c.account_id == bindparam("a"), t.blocks.c.target_account_id == bindparam("b")),
+    and_(t.blocks.c.account_id == bindparam("b"), t.blocks.c.target_account_id == bindparam("a")))))
+_SUSPENDED_AT = select(t.accounts.c.suspended_at).where(t.accounts.c.id == bindparam("id"))
+_ROW = select(t.statuses).where(t.statuses.c.id == bindparam("id"))
+
+
 async def blocked_between(conn, a: int, b: int) -> bool:
-    return bool(await conn.scalar(select(
-        exists().where(or_(and_(t.blocks.c.account_id == a, t.blocks.c.target_account_id == b),
-                           and_(t.blocks.c.account_id == b, t.blocks.c.target_account_id == a))))))
+    return bool(await conn.scalar(_BLOCKED, {"a": a, "b": b}))
 
 
 async def visible(conn, row, viewer_id: int | None) -> bool:
     """Whether `viewer_id` may see the status `row` (visibility, mentions, follows, blocks)."""
     if row is None:
         return False
-    author = await conn.scalar(select(t.accounts.c.suspended_at).where(t.accounts.c.id == row.account_id))
+    author = await conn.scalar(_SUSPENDED_AT, {"id": row.account_id})
     if author is not None:
         return False
     if viewer_id is not None and viewer_id != row.account_id and await blocked_between(conn, viewer_id, row.account_id):
@@ -45,7 +51,7 @@ async def visible(conn, row, viewer_id: int | None) -> bool:
 async def get_row(conn, status_id: int | None):
     if status_id is None or status_id < 0:
         return None
-    return (await conn.execute(select(t.statuses).where(t.statuses.c.id == status_id))).first()
+    return (await conn.execute(_ROW, {"id": status_id})).first()
 
 
 async def visible_row(conn, status_id: int | None, viewer_id: int | None):

@@ -33,7 +33,8 @@ async def _world(rt: Runtime, posts: int = 1) -> tuple[int, list[int]]:
     blank = {"display_name": "", "note": "", "note_source": "", "fields": [], "created_at": now}
     async with rt.db.write() as conn:
         await conn.execute(t.accounts.insert(), [
-            {"id": local, "username": "target", "domain": "", **blank},
+            {"id": local, "username": "target", "domain": "", "uri": None, "fetched_at": None, "inbox_url": None,
+             **blank},  # every key of the remote row: an executemany takes its columns from the first
             {"id": remote, "username": "a", "domain": "remote.test", "uri": REMOTE, "fetched_at": now,
              "inbox_url": "https://remote.test/inbox", **blank}])
         await conn.execute(t.statuses.insert(), [{"id": post, "account_id": local, "local": True, "visibility": 0,
@@ -114,6 +115,28 @@ def test_an_activity_delivered_twice_is_applied_once(tmp_path):
             assert favourites == 1
             assert await _count(rt, t.favourites) == 1
             assert await _count(rt, t.notifications) == 1
+            assert await _count(rt, t.jobs) == 0
+        finally:
+            await rt.close()
+
+    asyncio.run(scenario())
+
+
+def test_an_actor_deleted_earlier_in_a_batch_is_gone_for_the_rest_of_it(tmp_path):
+    url = _migrated(tmp_path)
+
+    async def scenario():
+        rt = Runtime.from_settings(Settings(database_url=url, data_dir=tmp_path))
+        try:
+            signer, (post,) = await _world(rt)
+            delete = {"id": f"{REMOTE}#delete", "type": "Delete", "actor": REMOTE, "object": REMOTE}
+            await _run(rt, signer, [delete, _like(rt, 1, post)])  # one batch, the Delete first
+            async with rt.db.read() as conn:
+                favourites = await conn.scalar(select(t.statuses.c.favourites_count).where(t.statuses.c.id == post))
+                suspended = await conn.scalar(select(t.accounts.c.suspended_at).where(t.accounts.c.id == signer))
+            assert suspended is not None
+            assert favourites == 0 and await _count(rt, t.favourites) == 0
+            assert await _count(rt, t.notifications) == 0
             assert await _count(rt, t.jobs) == 0
         finally:
             await rt.close()

@@ -12,16 +12,20 @@ take one trip (execute, fetch every row, close the cursor) instead of aiosqlite'
 rollback with no transaction open (every read connection going back to the pool) takes none.
 
 `batch()` lets one task apply many small units of work in one transaction (on SQLite a commit is the
-scarce resource): inside it every `write()` is a savepoint, rolled back alone when its block fails,
-and every `read()` uses the batch's connection, so that it sees what the batch has written.
+scarce resource): inside it every `write()` of that task is a savepoint, rolled back alone when its block
+fails, and every `read()` uses the batch's connection, so that it sees what the batch has written. Tasks
+started inside the batch inherit its context variable, but not the connection: they get their own, as a
+connection must never be used by two tasks at once, nor after its batch ended (on SQLite a write of theirs
+waits for the batch to commit).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -31,6 +35,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 MIN_SQLITE = (3, 35)
+INLINE = "spark_inline_sqlite"  # conn.info key: the sqlite3 connection of a batch, while statements run inline
 
 
 def _run(conn: sqlite3.Connection, sql: str, parameters: Any, many: bool) -> tuple:
@@ -160,6 +165,21 @@ def _sqlite_engine(url: str, *, begin: str | None, pool_size: int) -> AsyncEngin
     return engine
 
 
+@contextmanager
+def _sqlite_savepoint(conn: sqlite3.Connection) -> Iterator[None]:
+    """A savepoint said straight to SQLite, for a batch running inline: SQLAlchemy's nested transaction
+    cost as much as two queries (B6), and SQLAlchemy need not know, as its own transaction goes on either
+    way. Nested ones share the name: SQLite releases or rolls back to the innermost."""
+    conn.execute("SAVEPOINT spark")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK TO spark")
+        conn.execute("RELEASE spark")
+        raise
+    conn.execute("RELEASE spark")
+
+
 class Database:
     """The two doors into storage: `read()` for queries, `write()` for one transaction.
 
@@ -168,7 +188,9 @@ class Database:
 
     def __init__(self, url: str, *, pool_size: int = 2, server_pool_size: int = 10):
         self.url = url
-        self._batch: ContextVar[AsyncConnection | None] = ContextVar(f"spark_batch_{id(self)}", default=None)
+        # The open batch: the task that opened it, and its connection.
+        self._batch: ContextVar[tuple[asyncio.Task | None, AsyncConnection] | None] = ContextVar(
+            f"spark_batch_{id(self)}", default=None)
         self.on_commit: Callable[[list], Awaitable[None]] | None = None
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
@@ -188,9 +210,14 @@ class Database:
                 connect_args={"server_settings": {"plan_cache_mode": "force_generic_plan"}})
             self._reader = self._writer.execution_options(isolation_level="AUTOCOMMIT")
 
+    def _joined(self) -> AsyncConnection | None:
+        """The connection of the batch this task opened, if it is in one (see the module docstring)."""
+        batch = self._batch.get()
+        return batch[1] if batch is not None and batch[0] is asyncio.current_task() else None
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        if (batch := self._batch.get()) is not None:
+        if (batch := self._joined()) is not None:
             yield batch
             return
         async with self._reader.connect() as conn:
@@ -199,7 +226,7 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """One transaction. Messages queued on it with `after_commit` go out once it has committed."""
-        if (batch := self._batch.get()) is not None:
+        if (batch := self._joined()) is not None:
             async with self.savepoint(batch):
                 yield batch
             return
@@ -216,16 +243,18 @@ class Database:
         statements run on the event loop's thread: holding the write lock they never wait, and the trip
         to the connection's thread and back cost more than most of them (not the commit: it may sync)."""
         async with self.write() as conn:
-            token = self._batch.set(conn)
+            token = self._batch.set((asyncio.current_task(), conn))
             driver = (await conn.get_raw_connection()).driver_connection if self.is_sqlite else None
             if driver is not None:
                 driver.inline = True
+                conn.info[INLINE] = driver._conn
             try:
                 yield conn
             finally:
                 self._batch.reset(token)
                 if driver is not None:
                     driver.inline = False
+                    del conn.info[INLINE]
 
     @staticmethod
     @asynccontextmanager
@@ -233,8 +262,12 @@ class Database:
         """A nested transaction: if its block fails, it is undone with what it queued for after commit."""
         queued = len(conn.info.get("after_commit", ()))
         try:
-            async with conn.begin_nested():
-                yield conn
+            if (inline := conn.info.get(INLINE)) is not None:
+                with _sqlite_savepoint(inline):
+                    yield conn
+            else:
+                async with conn.begin_nested():
+                    yield conn
         except BaseException:
             del conn.info.get("after_commit", [])[queued:]
             raise

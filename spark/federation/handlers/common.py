@@ -3,7 +3,7 @@ activities that arrive before what they undo or delete."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from spark.adapters.db import schema as t
 from spark.adapters.db.functions import insert_ignore
@@ -21,15 +21,21 @@ def embedded(activity: dict) -> dict | None:
     return obj if isinstance(obj, dict) else None
 
 
+# Built once: on the inbox's hot path building a statement cost as much as running it (B6).
+_LOCAL_ACCOUNT = select(t.accounts).where(func.lower(t.accounts.c.username) == bindparam("username"),
+                                          t.accounts.c.domain == "", t.accounts.c.suspended_at.is_(None))
+_LOCAL_STATUS = select(t.statuses.c.id).where(t.statuses.c.id == bindparam("id"), t.statuses.c.local.is_(True))
+_TOMBSTONE = select(t.federation_tombstones.c.uri).where(t.federation_tombstones.c.uri == bindparam("uri"))
+_A_FOLLOWER = select(t.follows.c.id).where(t.follows.c.target_account_id == bindparam("id")).limit(1)
+
+
 async def local_account(rt: Runtime, uri: str | None):
     """The local account an actor id (or profile URL) names, or None."""
     username = urls.local_username(rt, uri) if uri else None
     if username is None:
         return None
     async with rt.db.read() as conn:
-        return (await conn.execute(select(t.accounts).where(
-            func.lower(t.accounts.c.username) == username.lower(), t.accounts.c.domain == "",
-            t.accounts.c.suspended_at.is_(None)))).first()
+        return (await conn.execute(_LOCAL_ACCOUNT, {"username": username.lower()})).first()
 
 
 async def local_status_id(rt: Runtime, uri: str | None) -> int | None:
@@ -37,8 +43,7 @@ async def local_status_id(rt: Runtime, uri: str | None) -> int | None:
     if status_id is None:
         return None
     async with rt.db.read() as conn:
-        return await conn.scalar(select(t.statuses.c.id).where(t.statuses.c.id == status_id,
-                                                                t.statuses.c.local.is_(True)))
+        return await conn.scalar(_LOCAL_STATUS, {"id": status_id})
 
 
 async def bury(rt: Runtime, uri: str) -> None:
@@ -51,11 +56,9 @@ async def buried(rt: Runtime, uri: str | None) -> bool:
     if not uri:
         return False
     async with rt.db.read() as conn:
-        return bool(await conn.scalar(select(t.federation_tombstones.c.uri).where(
-            t.federation_tombstones.c.uri == uri[:2048])))
+        return bool(await conn.scalar(_TOMBSTONE, {"uri": uri[:2048]}))
 
 
 async def has_local_followers(rt: Runtime, account_id: int) -> bool:
     async with rt.db.read() as conn:
-        return bool(await conn.scalar(select(t.follows.c.id).where(
-            t.follows.c.target_account_id == account_id).limit(1)))
+        return bool(await conn.scalar(_A_FOLLOWER, {"id": account_id}))
