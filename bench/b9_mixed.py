@@ -52,12 +52,14 @@ def floor_app():
     import orjson
     from sqlalchemy import bindparam, select
     from starlette.applications import Starlette
+    from starlette.middleware import Middleware
     from starlette.responses import Response
     from starlette.routing import Route
 
     from spark.adapters.db import schema as t
     from spark.adapters.db.database import Database
-    from spark.config import normalize_database_url
+    from spark.api.keepalive import KeepAliveLimit
+    from spark.config import Settings, normalize_database_url
 
     db = Database(normalize_database_url(os.environ["SPARK_DATABASE_URL"]))
     columns = list(t.statuses.c)
@@ -74,7 +76,8 @@ def floor_app():
                               for k, v in zip(names, row, strict=True)} for row in rows])
         return Response(body, media_type="application/json")
 
-    return Starlette(routes=[Route("/floor/home", home)])
+    return Starlette(routes=[Route("/floor/home", home)],  # connections evened out between processes, as Spark's
+                     middleware=[Middleware(KeepAliveLimit, every=Settings().keepalive_requests)])
 
 
 def percentile(values: list[float], q: float) -> float:

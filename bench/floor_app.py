@@ -1,5 +1,6 @@
 """B1's floor: the same ASGI server, database and serializer doing only the unavoidable work —
-one indexed home-feed query for 40 posts, serialized with orjson; no auth, no hydration.
+one indexed home-feed query for 40 posts, serialized with orjson; no auth, no hydration. Its connections
+are evened out between processes as Spark's are (spark/api/keepalive.py): that is the server, not the work.
 
 Run as: SPARK_DATABASE_URL=... uvicorn --factory bench.floor_app:create_app
 """
@@ -11,12 +12,14 @@ import os
 import orjson
 from sqlalchemy import select
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.responses import Response
 from starlette.routing import Route
 
 from spark.adapters.db import schema as t
 from spark.adapters.db.database import Database
-from spark.config import normalize_database_url
+from spark.api.keepalive import KeepAliveLimit
+from spark.config import Settings, normalize_database_url
 
 
 def create_app() -> Starlette:
@@ -34,4 +37,5 @@ def create_app() -> Starlette:
                               for k, v in zip(names, row, strict=True)} for row in rows])
         return Response(body, media_type="application/json")
 
-    return Starlette(routes=[Route("/floor/home", home)])
+    return Starlette(routes=[Route("/floor/home", home)],
+                     middleware=[Middleware(KeepAliveLimit, every=Settings().keepalive_requests)])

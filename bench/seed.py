@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import bindparam, select
 
 from spark.adapters.db import schema as t
+from spark.adapters.db import search_index
 from spark.adapters.db.database import Database
 from spark.config import normalize_database_url
 from spark.domain.ids import new_id
@@ -33,6 +34,12 @@ def reader_token(i: int) -> str:
 async def _insert(conn, table, rows: list[dict]) -> None:
     for start in range(0, len(rows), BATCH):
         await conn.execute(table.insert(), rows[start:start + BATCH])
+
+
+async def _insert_posts(conn, rows: list[dict]) -> None:
+    """Posts, searchable as if they had been written through the API."""
+    await _insert(conn, t.statuses, rows)
+    await search_index.put(conn, [(row["id"], "", row["content"]) for row in rows])
 
 
 async def seed(url: str, accounts: int, posts: int, readers: int, follows: int, seed: int = 7) -> dict:
@@ -77,7 +84,7 @@ async def seed(url: str, accounts: int, posts: int, readers: int, follows: int, 
                 "content": f"<p>Post number {n} from user{author}, with a few words to make it realistic.</p>",
                 "language": "en", "created_at": datetime.fromtimestamp((start_ms + offset) / 1000, tz=UTC)})
         clock = time.perf_counter()
-        await _insert(conn, t.statuses, post_rows)
+        await _insert_posts(conn, post_rows)
         timings["posts"] = time.perf_counter() - clock
 
         # Everyone follows a few accounts, readers follow `follows` (popular accounts more likely).
@@ -279,7 +286,7 @@ async def seed_returning(url: str, users: int, follows: int, posts_per_followee:
                     "content": f"<p>Post number {n} while you were away, with a few words to make it realistic.</p>",
                     "language": "en", "created_at": datetime.fromtimestamp(moment / 1000, tz=UTC)})
                 n += 1
-        await _insert(conn, t.statuses, post_rows)
+        await _insert_posts(conn, post_rows)
         follow_rows, feed_rows, followed = [], [], {}
         for u in returning:
             targets = rng.sample(authors, follows)

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # Who may list the servers this one moderates (GET /api/v1/instance/domain_blocks): all | users | disabled.
     # Mastodon's setting of the same name; open by default, so people can see what their server filters out.
     show_domain_blocks: str = "all"
+    # From this day (MM-DD, UTC) users may generate their annual report of the current year; past years'
+    # any time. Mastodon opens its "Wrapstodon" campaign on December 10.
+    annual_reports_open: str = "12-10"
 
     # Limits (Mastodon's defaults); all are published in instance `configuration`.
     max_status_chars: int = 500

@@ -19,10 +19,12 @@ from spark.api.keepalive import KeepAliveLimit
 from spark.api.mastodon import (
     accounts,
     announcements,
+    annual_reports,
     apps,
     conversations,
     directory,
     domain_blocks,
+    emails,
     endorsements,
     featured_tags,
     filters,
@@ -58,7 +60,7 @@ STATIC = Path(__file__).parent / "web" / "static"
 API_MODULES = [instance, apps, media, profile, relationships, timelines, accounts, statuses, interactions,
                notification_requests, notifications, scheduled_statuses, search, lists, filters, conversations,
                reports, push, tags, featured_tags, trends, suggestions, directory, endorsements, domain_blocks,
-               oembed, announcements]
+               oembed, announcements, annual_reports, emails]
 
 
 async def health(_request):

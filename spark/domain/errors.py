@@ -49,3 +49,9 @@ class RateLimited(SparkError):
     def __init__(self, message: str = "Too many requests", *, reset_in: int = 0):
         super().__init__(message)
         self.reset_in = reset_in
+
+
+class Unavailable(SparkError):
+    """The server cannot do this now or at all as configured: Mastodon answers 503."""
+
+    status = 503

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -11,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from spark.adapters.db import schema as t
 from spark.domain.accounts import validate_email, validate_new_username, validate_password
-from spark.domain.errors import Forbidden, Invalid, NotFound
+from spark.domain.errors import Forbidden, Invalid, NotFound, Unavailable
 from spark.domain.ids import new_id
 from spark.runtime import Runtime
 
@@ -52,6 +53,22 @@ async def create_local_account(rt: Runtime, *, username: str, email: str, passwo
     except IntegrityError:
         raise _taken("username") from None
     return account_id
+
+
+async def resend_confirmation(rt: Runtime, user_id: int, email: str | None) -> NoReturn:
+    """Always refused. Mastodon mails the confirmation link again (to `email` if given); Spark has no
+    mailer, so it signs everyone up confirmed. A confirmed user is refused as on Mastodon (403); an
+    unconfirmed one (an operator's doing) hears that no mail can be sent (503), the address left as it
+    was, since it would only change for the link to be mailed there."""
+    async with rt.db.read() as conn:
+        user = (await conn.execute(select(t.users.c.confirmed).where(t.users.c.id == user_id))).one()
+        if user.confirmed:
+            raise Forbidden("This method is only available while the e-mail is awaiting confirmation")
+        if email is not None:
+            email = validate_email(email)
+            if await conn.scalar(select(t.users.c.id).where(t.users.c.email == email, t.users.c.id != user_id)):
+                raise _taken("email")
+    raise Unavailable("Confirmation e-mails cannot be sent: this server has no mailer configured")
 
 
 def _taken(field: str) -> Invalid:

@@ -1,12 +1,13 @@
 """Conversations: direct-message threads as each participant sees them (Mastodon's
-AccountConversation), kept up to date as direct posts are written and deleted."""
+AccountConversation), kept up to date as direct posts are written and deleted; and the direct
+timeline, the flat list of those posts that came before them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from spark.adapters.db import schema as t
 from spark.domain.errors import NotFound
@@ -15,6 +16,7 @@ from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
 from spark.services import events
 from spark.services.paging import Page, ranged
+from spark.services.timelines import read_page, sql_window
 from spark.services.views import StatusView, accounts_by_id, load_statuses
 
 
@@ -109,3 +111,19 @@ async def _own(conn, viewer_id: int, row_id: int | None):
     if row is None:
         raise NotFound()
     return row
+
+
+_OWN_DIRECT = select(t.statuses.c.id).where(t.statuses.c.account_id == bindparam("viewer"),
+                                            t.statuses.c.visibility == int(Visibility.DIRECT))
+_MENTIONED_DIRECT = select(t.mentions.c.status_id).join(t.statuses, t.statuses.c.id == t.mentions.c.status_id).where(
+    t.mentions.c.account_id == bindparam("viewer"), t.statuses.c.visibility == int(Visibility.DIRECT))
+
+
+async def direct_timeline(rt: Runtime, viewer_id: int, page_: Page) -> list[StatusView]:
+    """Direct posts the viewer wrote or is mentioned in, newest first (GET /api/v1/timelines/direct,
+    which Mastodon 2.6 replaced with conversations): two index ranges, merged."""
+    windows = [sql_window(_OWN_DIRECT, t.statuses.c.id, key="direct_own", params={"viewer": viewer_id}),
+               sql_window(_MENTIONED_DIRECT, t.mentions.c.status_id, key="direct_mentioned",
+                          params={"viewer": viewer_id})]
+    async with rt.db.read() as conn:
+        return await read_page(conn, windows, page_, viewer_id, "thread")

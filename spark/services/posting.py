@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from spark.adapters import jobs_sql
 from spark.adapters.db import schema as t
+from spark.adapters.db import search_index
 from spark.adapters.db.functions import greatest as greatest_of
 from spark.domain import text as text_rules
 from spark.domain.errors import Invalid, NotFound
@@ -164,6 +165,7 @@ async def _insert_post(rt: Runtime, conn, author_id: int, draft: Draft, applicat
         spoiler_text=draft.spoiler_text, sensitive=draft.sensitive or bool(draft.spoiler_text),
         visibility=int(draft.visibility), language=draft.language, application_id=application_id,
         poll_id=poll_id, created_at=now))
+    await search_index.put(conn, [(status_id, draft.spoiler_text, html)])
     await _attach_media(conn, author_id, status_id, draft.media_ids)
     if draft.poll:
         await conn.execute(t.polls.insert().values(
@@ -311,6 +313,7 @@ async def edit(rt: Runtime, author_id: int, status_id: int | None, draft: Draft,
             text=draft.text, content=html, spoiler_text=draft.spoiler_text,
             sensitive=draft.sensitive or bool(draft.spoiler_text), language=draft.language or row.language,
             poll_id=poll_id, edited_at=now))
+        await search_index.put(conn, [(row.id, draft.spoiler_text, html)])
         await conn.execute(t.status_edits.insert().values(
             id=new_id(), status_id=row.id, account_id=author_id, text=draft.text, content=html,
             spoiler_text=draft.spoiler_text, sensitive=draft.sensitive or bool(draft.spoiler_text),
@@ -374,6 +377,7 @@ async def remove_rows(conn, rows: list) -> None:
             await conn.execute(delete(t.polls).where(t.polls.c.id == row.poll_id))
         await feeds.remove_status(conn, ids)
         await conn.execute(delete(t.statuses).where(t.statuses.c.id.in_(ids)))
+        await search_index.remove(conn, ids)
         await conn.execute(update(t.accounts).where(t.accounts.c.id == row.account_id).values(
             statuses_count=greatest(t.accounts.c.statuses_count - 1, 0)))
         if row.in_reply_to_id:

@@ -4,20 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 
 from spark.adapters.db import schema as t
+from spark.adapters.db.functions import insert_ignore
+from spark.domain.domains import normalize_domain
 from spark.domain.errors import Invalid
 from spark.domain.posts import QUOTE_POLICIES
 from spark.domain.visibility import Visibility
 from spark.federation import outbox
 from spark.runtime import Runtime
+from spark.services import featured_tags
 from spark.services.media import process_in_thread
 from spark.services.posting import render_text
 
 AVATAR = (400, 400)
 HEADER = (1500, 500)
+MAX_IMAGE_DESCRIPTION = 1500  # Mastodon's limit for media descriptions, which avatars' and headers' share
+MAX_ATTRIBUTION_DOMAINS = 10
+# Columns of account_profiles, with what an account that never set them has.
+EXTRAS_DEFAULTS = {"avatar_description": "", "header_description": "", "show_media": True,
+                   "show_media_replies": True, "show_featured": True, "attribution_domains": []}
 
 
 @dataclass
@@ -36,6 +45,21 @@ class ProfileChanges:
     sensitive: bool | None = None
     language: str | None = None
     quote_policy: str | None = None
+    avatar_description: str | None = None
+    header_description: str | None = None
+    show_media: bool | None = None
+    show_media_replies: bool | None = None
+    show_featured: bool | None = None
+    attribution_domains: list[str] | None = None
+
+
+@dataclass
+class OwnProfile:
+    """One's profile as edited (GET /api/v1/profile): the account, the settings kept beside it, featured tags."""
+
+    account: Any
+    extras: dict[str, Any]
+    featured_tags: list[featured_tags.FeaturedTag]
 
 
 def _check(changes: ProfileChanges, settings) -> None:
@@ -57,11 +81,34 @@ def _check(changes: ProfileChanges, settings) -> None:
         raise Invalid("Validation failed: Quote policy is not included in the list")
     if changes.language is not None and len(changes.language) > 16:
         raise Invalid("Validation failed: Language is not a valid ISO 639 code")
+    for name in ("avatar_description", "header_description"):
+        value = getattr(changes, name)
+        if value is not None and len(value) > MAX_IMAGE_DESCRIPTION:
+            label = name.replace("_", " ").capitalize()
+            raise Invalid(f"Validation failed: {label} is too long (maximum is {MAX_IMAGE_DESCRIPTION} characters)")
+
+
+def _attribution_domains(given: list[str] | None) -> list[str] | None:
+    """Blank entries dropped, the rest as comparable host names, at most ten (Mastodon's limit)."""
+    if given is None:
+        return None
+    domains = list(dict.fromkeys(normalize_domain(d) for d in given if d.strip()))
+    if len(domains) > MAX_ATTRIBUTION_DOMAINS:
+        raise Invalid(f"Validation failed: Attribution domains cannot exceed {MAX_ATTRIBUTION_DOMAINS}")
+    return domains
+
+
+def _extras(changes: ProfileChanges) -> dict[str, Any]:
+    """The account_profiles columns the changes set."""
+    extras = {name: getattr(changes, name) for name in EXTRAS_DEFAULTS if name != "attribution_domains"}
+    extras["attribution_domains"] = _attribution_domains(changes.attribution_domains)
+    return {name: value for name, value in extras.items() if value is not None}
 
 
 async def update_profile(rt: Runtime, account_id: int, changes: ProfileChanges) -> None:
     """Validate everything first, then store images and apply all changes in one transaction."""
     _check(changes, rt.settings)
+    extras = _extras(changes)
     avatar = await process_in_thread(rt, changes.avatar, fit=AVATAR) if changes.avatar is not None else None
     header = await process_in_thread(rt, changes.header, fit=HEADER) if changes.header is not None else None
     values: dict = {}
@@ -89,7 +136,11 @@ async def update_profile(rt: Runtime, account_id: int, changes: ProfileChanges) 
                 rt.media.put(key, image.original)
                 old_keys.append(getattr(account, column))
                 values[column] = key
-        if values:
+        if extras:
+            await conn.execute(insert_ignore(conn, t.account_profiles, account_id=account_id, attribution_domains=[]))
+            await conn.execute(update(t.account_profiles).where(t.account_profiles.c.account_id == account_id)
+                               .values(**extras))
+        if values or extras:
             values["updated_at"] = datetime.now(UTC)
             await conn.execute(update(t.accounts).where(t.accounts.c.id == account_id).values(**values))
             await outbox.profile_updated(rt, conn, account_id)
@@ -104,6 +155,15 @@ async def update_profile(rt: Runtime, account_id: int, changes: ProfileChanges) 
     for key in old_keys:
         if key:
             rt.media.delete(key)
+
+
+async def own_profile(rt: Runtime, account_id: int) -> OwnProfile:
+    async with rt.db.read() as conn:
+        account = (await conn.execute(select(t.accounts).where(t.accounts.c.id == account_id))).one()
+        stored = (await conn.execute(select(t.account_profiles).where(
+            t.account_profiles.c.account_id == account_id))).first()
+    extras = {name: getattr(stored, name) for name in EXTRAS_DEFAULTS} if stored else dict(EXTRAS_DEFAULTS)
+    return OwnProfile(account, extras, await featured_tags.of_account(rt, account_id))
 
 
 async def remove_image(rt: Runtime, account_id: int, which: str) -> None:

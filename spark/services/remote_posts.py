@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from spark.adapters.db import schema as t
+from spark.adapters.db import search_index
 from spark.adapters.db.functions import insert_ignore, lock_key
 from spark.domain.ids import new_id
 from spark.domain.moments import aware
@@ -17,9 +18,18 @@ from spark.runtime import Runtime
 from spark.services import conversations, events, notifications
 from spark.services.posting import distribute, remove_rows, tag_ids
 
+# Built once: storing inbound posts runs these for each (building one cost as much as running it, B6).
+_BY_URI = select(t.statuses).where(t.statuses.c.uri == bindparam("uri"))
+_ID_BY_URI = select(t.statuses.c.id).where(t.statuses.c.uri == bindparam("uri"))
+_ID_TAKEN = select(t.statuses.c.id).where(t.statuses.c.id == bindparam("id"))
+_ORPHANS = select(t.statuses.c.id).where(t.statuses.c.in_reply_to_uri == bindparam("uri"))
+_INSERT = t.statuses.insert()
+_COUNT_POST = update(t.accounts).where(t.accounts.c.id == bindparam("author")).values(
+    statuses_count=t.accounts.c.statuses_count + 1, last_status_at=bindparam("at"))
+
 
 async def by_uri(conn, uri: str):
-    return (await conn.execute(select(t.statuses).where(t.statuses.c.uri == uri))).first()
+    return (await conn.execute(_BY_URI, {"uri": uri})).first()
 
 
 async def _media(conn, author_id: int, status_id: int, post: RemotePost) -> None:
@@ -79,18 +89,18 @@ async def store(rt: Runtime, author, post: RemotePost, *, parent=None, quoted=No
     async with rt.db.write() as conn:
         # Its Create and a fetch of it (a QuoteRequest naming it, a reply) may be handled at the same time.
         await lock_key(conn, "status:" + post.uri)
-        existing = await by_uri(conn, post.uri)
-        if existing is not None:
-            return existing.id
+        existing_id = await conn.scalar(_ID_BY_URI, {"uri": post.uri})
+        if existing_id is not None:
+            return existing_id
         now = datetime.now(UTC)
         published = min(post.published or now, now)
         status_id = new_id(at_ms=int(published.timestamp() * 1000))
         # Ids follow the post's own time, so timelines sort by it; many servers publish whole seconds,
         # so ids made for the same moment can meet: take the next free one.
-        while await conn.scalar(select(t.statuses.c.id).where(t.statuses.c.id == status_id)) is not None:
+        while await conn.scalar(_ID_TAKEN, {"id": status_id}) is not None:
             status_id = new_id(at_ms=int(published.timestamp() * 1000))
         poll_id = await _poll(conn, author.id, status_id, post)
-        await conn.execute(t.statuses.insert().values(
+        await conn.execute(_INSERT, dict(
             id=status_id, account_id=author.id, local=False, uri=post.uri, url=post.url,
             in_reply_to_id=parent.id if parent else None, in_reply_to_account_id=parent.account_id if parent else None,
             in_reply_to_uri=None if parent else post.in_reply_to_uri,
@@ -100,6 +110,7 @@ async def store(rt: Runtime, author, post: RemotePost, *, parent=None, quoted=No
             content=post.content, spoiler_text=post.spoiler_text, sensitive=post.sensitive,
             visibility=int(post.visibility), language=post.language, poll_id=poll_id, created_at=published,
             edited_at=post.updated if post.updated and post.updated > published else None))
+        await search_index.put(conn, [(status_id, post.spoiler_text, post.content)])
         await _media(conn, author.id, status_id, post)
         await _emojis(conn, author.domain, post)
         await _adopt_replies(conn, status_id, author.id, post.uri,
@@ -108,8 +119,7 @@ async def store(rt: Runtime, author, post: RemotePost, *, parent=None, quoted=No
             await conn.execute(t.mentions.insert().values(status_id=status_id, account_id=account_id))
         for tag_id in await tag_ids(conn, post.tags):
             await conn.execute(t.status_tags.insert().values(status_id=status_id, tag_id=tag_id))
-        await conn.execute(update(t.accounts).where(t.accounts.c.id == author.id).values(
-            statuses_count=t.accounts.c.statuses_count + 1, last_status_at=now))
+        await conn.execute(_COUNT_POST, {"author": author.id, "at": now})
         if parent:
             await conn.execute(update(t.statuses).where(t.statuses.c.id == parent.id).values(
                 replies_count=t.statuses.c.replies_count + 1))
@@ -129,7 +139,7 @@ async def store(rt: Runtime, author, post: RemotePost, *, parent=None, quoted=No
 
 async def _adopt_replies(conn, status_id: int, author_id: int, uri: str, conversation_id: int) -> None:
     """Replies that arrived before this post (its server could not be asked then) join its thread."""
-    orphans = (await conn.execute(select(t.statuses.c.id).where(t.statuses.c.in_reply_to_uri == uri))).scalars().all()
+    orphans = (await conn.execute(_ORPHANS, {"uri": uri})).scalars().all()
     if not orphans:
         return
     await conn.execute(update(t.statuses).where(t.statuses.c.id.in_(orphans)).values(
@@ -180,6 +190,7 @@ async def edit(rt: Runtime, author, post: RemotePost) -> bool:
         await conn.execute(update(t.statuses).where(t.statuses.c.id == row.id).values(
             content=post.content, spoiler_text=post.spoiler_text, sensitive=post.sensitive,
             edited_at=min(post.updated or now, now)))
+        await search_index.put(conn, [(row.id, post.spoiler_text, post.content)])
         await events.status_edited(conn, row=row, tags=post.tags)
         return True
 

@@ -6,10 +6,12 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select
 
 from spark.adapters.db import schema as t
+from spark.adapters.db import search_index
 from spark.domain.errors import Invalid
+from spark.domain.search import parse_query
 from spark.domain.visibility import Visibility
 from spark.federation import deref, resolve
 from spark.runtime import Runtime
@@ -63,25 +65,24 @@ async def _hashtags(conn, viewer_id: int | None, q: Query) -> list[tags.TagView]
 
 
 async def _statuses(conn, viewer_id: int, q: Query) -> list[StatusView]:
-    """Posts containing every word of the query: public and unlisted posts, and the viewer's own
-    (a scan, newest first: full-text indexes are the next step)."""
-    words = [w for w in q.text.split() if w][:8]
-    if not words:
+    """Posts containing every word and quoted phrase of the query, newest first, found through the full-text
+    index: public and unlisted posts, and the viewer's own."""
+    terms = parse_query(q.text)
+    if not terms:
         return []
-    # `reblog_of_id + 0`: not the reblog index (every post matches it, then all are sorted) but the
-    # primary key read newest first, stopping at the first page of matches. The rendered HTML is
-    # searched: remote posts have no source text.
-    query = select(t.statuses).where(
-        (t.statuses.c.reblog_of_id + 0).is_(None),
-        or_(t.statuses.c.visibility <= int(Visibility.UNLISTED), t.statuses.c.account_id == viewer_id),
-        *[func.lower(t.statuses.c.content).like("%" + _like(w) + "%", escape="\\") for w in words])
+    query, key = search_index.matching(select(t.statuses), conn.dialect.name, terms)
+    # Written into the statement, as the words are (search_index.matching): the values that choose its plan.
+    shown, limit, offset = (literal(n, literal_execute=True) for n in (int(Visibility.UNLISTED), q.limit * 2, q.offset))
+    query = query.where(
+        t.statuses.c.reblog_of_id.is_(None),
+        or_(t.statuses.c.visibility <= shown, t.statuses.c.account_id == viewer_id))
     if q.account_id is not None:
         query = query.where(t.statuses.c.account_id == q.account_id)
     if q.max_id is not None:
-        query = query.where(t.statuses.c.id < q.max_id)
+        query = query.where(key < q.max_id)
     if q.min_id is not None:
-        query = query.where(t.statuses.c.id > q.min_id)
-    rows = (await conn.execute(query.order_by(t.statuses.c.id.desc()).offset(q.offset).limit(q.limit * 2))).all()
+        query = query.where(key > q.min_id)
+    rows = (await conn.execute(query.order_by(key.desc()).offset(offset).limit(limit))).all()
     ids = [row.id for row in rows if await visible(conn, row, viewer_id)][: q.limit]
     return await load_statuses(conn, ids, viewer_id, context="public", filters=await load_filters(conn, viewer_id))
 

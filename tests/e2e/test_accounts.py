@@ -19,3 +19,14 @@ def test_several_accounts_at_once(server, api):
     with pytest.raises(MastodonAPIError) as error:
         api.accounts([str(n) for n in range(1, 42)])
     assert error.value.args[1] == 422
+
+
+def test_identity_proofs_are_an_empty_list_for_known_accounts(server, api):
+    other = server.new_user().account_verify_credentials()
+    headers = {"Authorization": f"Bearer {api.access_token}"}
+    url = server.url + "/api/v1/accounts/{}/identity_proofs"
+    response = requests.get(url.format(other["id"]), headers=headers, timeout=10)
+    assert response.status_code == 200 and response.json() == []
+    missing = requests.get(url.format("12345"), headers=headers, timeout=10)
+    assert missing.status_code == 404 and missing.json() == {"error": "Record not found"}
+    assert requests.get(url.format(other["id"]), timeout=10).status_code == 401

@@ -54,3 +54,28 @@ def test_conversations_follow_direct_threads(server):
         raise AssertionError("read a removed conversation")
     except MastodonNotFoundError:
         pass
+
+
+def test_direct_timeline_lists_direct_posts_sent_and_received_newest_first(server):
+    alice, bob, carol = server.new_user(), server.new_user(), server.new_user()
+    alice_name, bob_name = _me(alice)["username"], _me(bob)["username"]
+    sent = [alice.status_post(f"@{bob_name} note {n}", visibility="direct")["id"] for n in range(3)]
+    alice.status_post(f"@{bob_name} in the open")
+    alice.status_post(f"@{bob_name} followers only", visibility="private")
+    received = bob.status_post(f"@{alice_name} got them", visibility="direct")["id"]
+    not_for_alice = carol.status_post(f"@{bob_name} a secret", visibility="direct")["id"]
+
+    first = alice.timeline("direct", limit=2)
+    assert [s["id"] for s in first] == [received, sent[2]]
+    assert all(s["visibility"] == "direct" for s in first)
+    assert [s["id"] for s in alice.fetch_next(first)] == [sent[1], sent[0]]
+    assert [s["id"] for s in alice.timeline("direct", min_id=sent[0], limit=2)] == [sent[2], sent[1]]
+    assert [s["id"] for s in bob.timeline("direct")] == [not_for_alice, received, *sent[::-1]]
+    assert [s["id"] for s in carol.timeline("direct")] == [not_for_alice]
+
+    headers = {"Authorization": f"Bearer {alice.access_token}"}
+    page = requests.get(server.url + "/api/v1/timelines/direct?limit=1", headers=headers, timeout=10)
+    assert f"max_id={received}" in page.headers["Link"] and f"min_id={received}" in page.headers["Link"]
+    bob.account_block(_me(carol)["id"])
+    assert not_for_alice not in [s["id"] for s in bob.timeline("direct")]
+    assert requests.get(server.url + "/api/v1/timelines/direct", timeout=10).status_code == 401

@@ -3,7 +3,9 @@
 import hashlib
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import requests
+from mastodon import MastodonNotFoundError
 
 from tests.harness import running_server
 
@@ -67,3 +69,25 @@ def test_no_translation_service_means_no_languages_and_404_as_mastodon(server, a
                              headers={"Authorization": f"Bearer {api.access_token}"}, timeout=10)
     assert response.status_code == 404 and response.json() == {"error": "Record not found"}
     assert requests.post(f"{server.url}/api/v1/statuses/{post['id']}/translate", timeout=10).status_code == 401
+
+
+def test_terms_of_a_date_are_the_version_that_took_effect_that_day(server):
+    url = server.url + "/api/v1/instance/terms_of_service/"
+    today = datetime.now(UTC).date()
+    assert requests.get(url + today.isoformat(), timeout=10).status_code == 404  # no terms written
+    pages = server.data_dir / "instance"
+    pages.mkdir(exist_ok=True)
+    try:
+        (pages / "terms_of_service.html").write_text("<p>Be kind.</p>")
+        dated = requests.get(url + today.isoformat(), timeout=10).json()
+        assert dated == {"effective_date": today.isoformat(), "effective": True, "content": "<p>Be kind.</p>",
+                         "succeeded_by": None}
+        client = server.new_user()
+        assert client.instance_terms_of_service(date=today)["content"] == "<p>Be kind.</p>"  # ?date=
+        with pytest.raises(MastodonNotFoundError):
+            client.instance_terms_of_service(date=today - timedelta(days=1))
+        for other in ((today - timedelta(days=1)).isoformat(), "2025-02-30", "yesterday"):
+            missing = requests.get(url + other, timeout=10)
+            assert missing.status_code == 404 and missing.json() == {"error": "Record not found"}
+    finally:
+        (pages / "terms_of_service.html").unlink()

@@ -1,6 +1,8 @@
-"""Sign-up modes: open (default), approval, closed; and bad sign-up input."""
+"""Sign-up modes: open (default), approval, closed; bad sign-up input; confirmation e-mails (none)."""
 
+import pytest
 import requests
+from mastodon import MastodonAPIError
 
 from tests.harness import running_server
 
@@ -59,3 +61,25 @@ def test_pending_account_token_is_refused_until_approved(tmp_path):
         me = requests.get(srv.url + "/api/v1/accounts/verify_credentials",
                           headers={"Authorization": f"Bearer {token}"}, timeout=10)
         assert me.status_code == 401
+
+
+def test_confirmation_mail_is_refused_honestly(server):
+    """Sign-ups are confirmed at once (no mailer): Mastodon's 403; an unconfirmed user hears that no mail
+    can be sent (503), after the address is checked (422)."""
+    api = server.new_user()
+    with pytest.raises(MastodonAPIError) as refused:
+        api.email_resend_confirmation()
+    assert refused.value.args[1] == 403
+    assert "awaiting confirmation" in refused.value.args[-1]
+    me = api.account_verify_credentials()
+    server.sql(f"UPDATE users SET confirmed = false WHERE id = {me['id']}")
+    url = server.url + "/api/v1/emails/confirmations"
+    headers = {"Authorization": f"Bearer {api.access_token}"}
+    taken = server.new_user().account_verify_credentials()["username"] + "@example.org"
+    for email in ("not an address", taken):
+        response = requests.post(url, json={"email": email}, headers=headers, timeout=10)
+        assert response.status_code == 422 and "Email" in response.json()["error"]
+    for body in ({}, {"email": "new-address@example.org"}):
+        response = requests.post(url, json=body, headers=headers, timeout=10)
+        assert response.status_code == 503 and "no mailer" in response.json()["error"]
+    assert requests.post(url, timeout=10).status_code == 401

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from spark.adapters.db import search_index
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -19,6 +23,14 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str) -> None:
     command.upgrade(alembic_config(database_url), "head")
+    asyncio.run(_build_search_index(database_url))
+
+
+async def _build_search_index(database_url: str) -> None:
+    engine = create_async_engine(database_url)
+    async with engine.begin() as conn:
+        await search_index.build(conn)
+    await engine.dispose()
 
 
 def autogenerate(database_url: str, message: str) -> None:

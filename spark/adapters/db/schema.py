@@ -204,6 +204,17 @@ Index("ix_statuses_quote_authorization_uri", statuses.c.quote_authorization_uri,
       postgresql_where=statuses.c.quote_authorization_uri.isnot(None))
 # Reposts of a post, and "has the viewer reposted these?" without scanning the viewer's posts.
 Index("ix_statuses_reblog_of_id_account_id", statuses.c.reblog_of_id, statuses.c.account_id)
+# Post search (adapters/db/search_index.py). PostgreSQL: a GIN index over the words of each post, its tags
+# and entities taken out (domain.search.searchable_text in SQL): an expression over the row, so every write
+# keeps it exact. Constants are literals, as a query uses the index only if it spells the same expression.
+STATUS_WORDS = func.to_tsvector(text("'simple'::regconfig"), func.regexp_replace(
+    statuses.c.spoiler_text.concat(text("' '")).concat(statuses.c.content),
+    text("'<[^>]*>|&[#0-9A-Za-z]+;'"), text("' '"), text("'g'")))
+Index("ix_statuses_search", STATUS_WORDS, postgresql_using="gin").ddl_if(dialect="postgresql")
+# SQLite: an FTS5 table of the same words, written with each post (rowid = the post's id). Declared as SQL,
+# which Alembic cannot see: scripts/regen_initial_migration.py copies it into the migration.
+STATUS_SEARCH_SQLITE = ("CREATE VIRTUAL TABLE status_search USING fts5(body, "
+                        "tokenize = 'unicode61 remove_diacritics 0')")
 
 status_edits = Table(
     "status_edits",
@@ -267,6 +278,20 @@ featured_tags = Table(
     _ref("tag_id"),
     _created(),
     UniqueConstraint("account_id", "tag_id", name="uq_featured_tags_pair"),
+)
+
+# What a local user sets on their profile (PATCH /api/v1/profile) beyond the accounts row, which is read
+# with every post and so stays narrow.
+account_profiles = Table(
+    "account_profiles",
+    metadata,
+    Column("account_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("avatar_description", Text, nullable=False, server_default=""),
+    Column("header_description", Text, nullable=False, server_default=""),
+    Column("show_media", Boolean, nullable=False, server_default="1"),
+    Column("show_media_replies", Boolean, nullable=False, server_default="1"),
+    Column("show_featured", Boolean, nullable=False, server_default="1"),
+    Column("attribution_domains", JSON, nullable=False, default=list),
 )
 
 media_attachments = Table(
@@ -691,6 +716,20 @@ account_conversations = Table(
 )
 Index("ix_account_conversations_account_last", account_conversations.c.account_id,
       account_conversations.c.last_status_id)
+
+# Annual reports ("Wrapstodon"), one per account and year: `data` is null while it is being generated.
+annual_reports = Table(
+    "annual_reports",
+    metadata,
+    _id(),
+    _ref("account_id"),
+    Column("year", Integer, nullable=False),
+    Column("schema_version", Integer, nullable=False),
+    Column("data", JSON),
+    Column("viewed_at", DateTime(timezone=True)),
+    _created(),  # when generation started
+    UniqueConstraint("account_id", "year", name="uq_annual_reports_pair"),
+)
 
 # ActivityPub: activity ids already handled, so a redelivery changes nothing; and activities that
 # arrived before what they refer to (a Delete, Undo or Update before its Create/Follow).

@@ -1,4 +1,4 @@
-"""Accounts: register, verify_credentials, get (one or several), lookup."""
+"""Accounts: register, verify_credentials, get (one or several), lookup, identity proofs (none)."""
 
 from __future__ import annotations
 
@@ -72,10 +72,18 @@ async def lookup(request, _grant):
     return json_response(account_json(rt, row))
 
 
+@endpoint()
+async def identity_proofs(request, _grant):
+    """Deprecated: Mastodon 3.5 dropped identity proofs and answers an empty list for any account it knows."""
+    await account_service.get_account(runtime(request), params.Params(dict(request.path_params)).id("id"))
+    return json_response([])
+
+
 routes = [
     Route("/api/v1/accounts", register, methods=["POST"]),
     Route("/api/v1/accounts", get_accounts),
     Route("/api/v1/accounts/verify_credentials", verify_credentials),
     Route("/api/v1/accounts/lookup", lookup),
     Route("/api/v1/accounts/{id}", get_account),
+    Route("/api/v1/accounts/{id}/identity_proofs", identity_proofs),
 ]

@@ -4,6 +4,7 @@ activity), custom emojis, preferences' neighbours of the server itself."""
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 
 from starlette.routing import Route
 
@@ -124,10 +125,22 @@ async def privacy_policy(request, _grant):
     return json_response({"updated_at": iso(found.updated_at), "content": found.content})
 
 
+def _effective_on(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise NotFound() from None
+
+
 @endpoint(public=True)
 async def terms_of_service(request, _grant):
-    """One version of the terms, in effect since the file was last changed (so `succeeded_by` is null)."""
+    """One version of the terms, in effect since the file was last changed (so `succeeded_by` is null).
+    The version of a given date (in the path, or `?date=` as Mastodon also reads it) is that one if it
+    took effect that day; no other is kept, so any other date is 404."""
     found = _page(request, "terms_of_service")
+    asked = _effective_on(request.path_params.get("date") or request.query_params.get("date"))
+    if asked is not None and asked != found.updated_at.date():
+        raise NotFound()
     return json_response({"effective_date": iso_date(found.updated_at), "effective": True,
                           "content": found.content, "succeeded_by": None})
 
@@ -164,6 +177,7 @@ routes = [
     Route("/api/v1/instance/extended_description", extended_description),
     Route("/api/v1/instance/privacy_policy", privacy_policy),
     Route("/api/v1/instance/terms_of_service", terms_of_service),
+    Route("/api/v1/instance/terms_of_service/{date}", terms_of_service),
     Route("/api/v1/instance/domain_blocks", moderated_domains),
     Route("/api/v1/instance/activity", activity),
     Route("/api/v1/instance/translation_languages", translation_languages),

@@ -1,4 +1,4 @@
-"""Timelines: home, public, tag, list, link, and GET /api/v1/accounts/:id/statuses."""
+"""Timelines: home, public, tag, list, link, direct, and GET /api/v1/accounts/:id/statuses."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from spark.api.auth import endpoint, runtime
 from spark.api.pagination import link_header, page_params
 from spark.api.presenters import statuses_fragment
 from spark.api.responses import json_response
-from spark.services import timelines, trends
+from spark.services import conversations, timelines, trends
 from spark.services.paging import Page
 
 
@@ -69,6 +69,13 @@ async def list_timeline(request, grant):
                     grant.user_id)
 
 
+@endpoint("read:statuses")
+async def direct(request, grant):
+    _, page = await _page(request)
+    return _present(request, await conversations.direct_timeline(runtime(request), grant.user_id, page),
+                    grant.user_id)
+
+
 @endpoint("read:statuses", public=True)
 async def account_statuses(request, grant):
     p, page = await _page(request)
@@ -87,5 +94,6 @@ routes = [
     Route("/api/v1/timelines/tag/{hashtag}", tag),
     Route("/api/v1/timelines/list/{id}", list_timeline),
     Route("/api/v1/timelines/link", link),
+    Route("/api/v1/timelines/direct", direct),
     Route("/api/v1/accounts/{id}/statuses", account_statuses),
 ]
