@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -29,6 +29,11 @@ class PubSub(Protocol):
     async def publish(self, messages: list[tuple[str, bytes]]) -> None: ...
 
     async def subscription(self) -> Subscription: ...
+
+    async def watch(self, channel: str, callback: Callable[[bytes], None]) -> bool:
+        """Call `callback(payload)` for each message on `channel` from now on, in the publishing process as
+        it publishes: for caches that must forget what a commit changed before its response goes out.
+        False if messages from other processes cannot be heard now (Redis unreachable)."""
 
     async def close(self) -> None: ...
 

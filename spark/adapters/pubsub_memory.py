@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 BACKLOG = 1000  # messages a listener may fall behind by before it is cut off
 HEARTBEAT = ("", b"")
@@ -59,14 +59,26 @@ class MemoryPubSub:
     def __init__(self, backlog: int = BACKLOG):
         self.backlog = backlog
         self.listeners: dict[str, set[MemorySubscription]] = defaultdict(set)
+        self.watchers: dict[str, list[Callable[[bytes], None]]] = defaultdict(list)
 
     async def publish(self, messages: list[tuple[str, bytes]]) -> None:
+        self.notify_watchers(messages)
         for channel, payload in messages:
             for subscription in list(self.listeners.get(channel, ())):
                 subscription.deliver(channel, payload)
+
+    async def watch(self, channel: str, callback: Callable[[bytes], None]) -> bool:
+        self.watchers[channel].append(callback)
+        return True
+
+    def notify_watchers(self, messages: list[tuple[str, bytes]]) -> None:
+        for channel, payload in messages:
+            for callback in self.watchers.get(channel, ()):
+                callback(payload)
 
     async def subscription(self) -> MemorySubscription:
         return MemorySubscription(self, self.backlog)
 
     async def close(self) -> None:
         self.listeners.clear()
+        self.watchers.clear()

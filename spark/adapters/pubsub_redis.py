@@ -41,6 +41,7 @@ class RedisPubSub(MemoryPubSub):
     async def publish(self, messages: list[tuple[str, bytes]]) -> None:
         if not messages:
             return
+        self.notify_watchers(messages)  # here at once; Redis brings them back later (watchers take both)
         async with self._redis.pipeline(transaction=False) as pipe:
             for channel, payload in messages:
                 pipe.publish(PREFIX + channel, payload)
@@ -48,6 +49,14 @@ class RedisPubSub(MemoryPubSub):
 
     async def subscription(self) -> RedisSubscription:
         return RedisSubscription(self, self.backlog)
+
+    async def watch(self, channel: str, callback) -> bool:
+        await super().watch(channel, callback)
+        try:
+            await self.redis_subscribe([channel])
+        except (redis.RedisError, OSError):
+            return False
+        return True
 
     async def redis_subscribe(self, channels: list[str]) -> None:
         async with self._lock:

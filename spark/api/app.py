@@ -52,6 +52,7 @@ from spark.api.web import authorize, site
 from spark.config import Settings, load_settings
 from spark.domain.errors import SparkError
 from spark.runtime import Runtime
+from spark.services import timelines as timelines_service
 from spark.services.jobs import work
 from spark.services.scheduler import run_periodically
 
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app):
         # The embedded worker: `spark serve` runs queued jobs and timed work itself by default.
+        await timelines_service.watch_rules(runtime)
         tasks = [asyncio.create_task(run_periodically(runtime))]
         if settings.embedded_worker:
             tasks.append(asyncio.create_task(work(runtime)))

@@ -144,9 +144,15 @@ def account_channel(account_id: int) -> str:
     return f"system:account:{account_id}"
 
 
+RULES_CHANNEL = "system:rules"  # whose rules changed, for the processes keeping them (timelines.watch_rules)
+_RULES_NAMED = 1000  # past this many accounts, a change says "everyone's"
+
+
 def rules_changed(conn, account_ids: list[int]) -> None:
-    """Blocks, mutes, filters or exclusive lists changed: open streams reload what they hide."""
+    """Blocks, mutes, filters, exclusive lists or merged follows changed: open streams reload what they
+    hide, and processes forget what they kept of them."""
     _emit(conn, [account_channel(a) for a in account_ids], {"event": "rules_changed"})
+    _emit(conn, [RULES_CHANNEL], {"accounts": list(account_ids) if len(account_ids) <= _RULES_NAMED else None})
 
 
 def token_channel(token_id: int) -> str:

@@ -16,7 +16,7 @@ from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
 from spark.services import notifications
 from spark.services.statuses import get_row, visible
-from spark.services.timelines import ViewerRules, hiding_rules
+from spark.services.timelines import ViewerRules, load_hiding_rules
 from spark.services.views import StatusView, load_statuses
 
 RULES_MAX_AGE = 60.0  # seconds; mutes expire without an event
@@ -52,7 +52,7 @@ async def rules_for(rt: Runtime, viewer_id: int | None) -> Rules:
     if viewer_id is None:
         return Rules(loaded_at=time.monotonic())
     async with rt.db.read() as conn:
-        return Rules(await hiding_rules(conn, viewer_id), time.monotonic())
+        return Rules(await load_hiding_rules(conn, viewer_id), time.monotonic())  # read afresh on each change
 
 
 async def shared_view(rt: Runtime, status_id: int) -> StatusView | None:

@@ -5,39 +5,45 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from time import monotonic
 from typing import Any
 
+import orjson
 from sqlalchemy import and_, bindparam, case, exists, literal, null, or_, select, true, union_all
 
 from spark.adapters.db import schema as t
 from spark.domain.errors import NotFound
 from spark.domain.filters import FilterMatcher, hides
+from spark.domain.moments import aware
 from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
-from spark.services import feeds
+from spark.services import events, feeds
 from spark.services.paging import Page, ranged
 from spark.services.statuses import blocked_between
 from spark.services.views import StatusView, authored, hydrate, load_filters, posts_by_id, with_authors
 
 
 def _viewer_rules_query():
-    """Rows of (kind, account or filter id, domain); only "domain" rows name a domain."""
+    """Rows of (kind, account or filter id, domain, until); only "domain" rows name a domain, and only
+    mutes and filters may end by themselves (`until`)."""
     viewer = bindparam("viewer")
     hide = literal("hide").label("kind")
+    never = literal(None, type_=t.mutes.c.expires_at.type).label("until")  # typed: the union's first row
     followed = t.follows.c.account_id == viewer
     return union_all(
-        select(hide, t.blocks.c.target_account_id, null()).where(t.blocks.c.account_id == viewer),
-        select(hide, t.blocks.c.account_id, null()).where(t.blocks.c.target_account_id == viewer),
-        select(hide, t.mutes.c.target_account_id, null()).where(t.mutes.c.account_id == viewer, or_(
-            t.mutes.c.expires_at.is_(None), t.mutes.c.expires_at > bindparam("now", type_=t.mutes.c.expires_at.type))),
-        select(literal("domain"), null(), t.account_domain_blocks.c.domain)
+        select(hide, t.blocks.c.target_account_id, null(), never).where(t.blocks.c.account_id == viewer),
+        select(hide, t.blocks.c.account_id, null(), null()).where(t.blocks.c.target_account_id == viewer),
+        select(hide, t.mutes.c.target_account_id, null(), t.mutes.c.expires_at).where(
+            t.mutes.c.account_id == viewer, or_(
+                t.mutes.c.expires_at.is_(None), t.mutes.c.expires_at > bindparam("now", type_=t.mutes.c.expires_at.type))),
+        select(literal("domain"), null(), t.account_domain_blocks.c.domain, null())
         .where(t.account_domain_blocks.c.account_id == viewer),
-        select(literal("list"), t.list_accounts.c.account_id, null())
+        select(literal("list"), t.list_accounts.c.account_id, null(), null())
         .join(t.lists, t.lists.c.id == t.list_accounts.c.list_id)
         .where(t.lists.c.account_id == viewer, t.lists.c.exclusive.is_(True)),
-        select(literal("filter"), t.filters.c.id, null()).where(t.filters.c.account_id == viewer),
+        select(literal("filter"), t.filters.c.id, null(), t.filters.c.expires_at).where(t.filters.c.account_id == viewer),
         select(case((t.follows.c.show_reblogs.is_(True), "merge+reblogs"), else_="merge"), t.follows.c.target_account_id,
-               null())
+               null(), null())
         .where(followed, t.follows.c.target_account_id.in_(
             select(t.accounts.c.id).where(t.accounts.c.merge_at_read == true()))),
     )
@@ -55,6 +61,7 @@ class ViewerRules:
     filters: FilterMatcher | None = None
     merged: dict[int, bool] = field(default_factory=dict)  # followed merge_at_read accounts → show their reposts?
     domains: set[str] = field(default_factory=set)  # blocked servers: none of their accounts is shown
+    until: datetime | None = None  # when a mute or filter ends, changing them without any event
 
     def hides(self, view: StatusView, *, on_home: bool = False) -> bool:
         """Whether the post (or the post it reposts) is by someone the viewer never sees here."""
@@ -64,20 +71,71 @@ class ViewerRules:
         return False
 
 
+# Viewers' rules as read, for RULES_TTL seconds, so that most timeline reads skip that query. Forgotten
+# as soon as they change: every change emits events.rules_changed, which each serving process watches
+# (`watch_rules`), the one that made it before its response goes out. Without Redis, other processes than
+# that one notice within RULES_TTL (as with cached tokens), and so do expired mutes and filters.
+RULES_TTL = 10.0
+_RULES_MAX = 20_000
+_rules: dict[int, tuple[str, float, ViewerRules]] = {}  # viewer → (database, until, rules)
+_rules_changes = 0  # bumped by `_forget_rules`: a read that overlapped a change does not keep its answer
+_rules_watched = False  # nothing is kept unless changes are heard
+
+
+async def watch_rules(rt: Runtime) -> None:
+    """Keep viewers' rules in this process, forgetting them as they change (unless changes made by other
+    processes cannot be heard: Redis was down as the process started)."""
+    global _rules_watched
+    _rules_watched = await rt.pubsub.watch(events.RULES_CHANNEL, _forget_rules)
+
+
+def _forget_rules(payload: bytes) -> None:
+    global _rules_changes
+    _rules_changes += 1
+    accounts = orjson.loads(payload).get("accounts")
+    if accounts is None:
+        _rules.clear()
+    for account in accounts or ():
+        _rules.pop(account, None)
+
+
 async def hiding_rules(conn, viewer_id: int | None) -> ViewerRules:
+    """`load_hiding_rules`, as kept for a while when this process hears of their changes."""
+    if viewer_id is None or not _rules_watched:
+        return await load_hiding_rules(conn, viewer_id)
+    database, now = conn.engine.url, monotonic()
+    kept = _rules.get(viewer_id)
+    if kept is not None and kept[0] == database and kept[1] > now:
+        return kept[2]
+    changes = _rules_changes
+    rules = await load_hiding_rules(conn, viewer_id)
+    if changes == _rules_changes:
+        if len(_rules) >= _RULES_MAX:
+            _rules.pop(next(iter(_rules)))
+        ttl = RULES_TTL
+        if rules.until is not None:
+            ttl = min(ttl, (rules.until - datetime.now(UTC)).total_seconds())
+        _rules[viewer_id] = (database, now + ttl, rules)
+    return rules
+
+
+async def load_hiding_rules(conn, viewer_id: int | None) -> ViewerRules:
     """In one round trip: the accounts whose posts the viewer never sees in timelines (blocked, blocking,
     muted until the mute expires), the servers they block, the members of their exclusive lists (hidden
     on home only), their filters, and the accounts they follow whose posts are merged into their home
     feed at read time."""
     if viewer_id is None:
         return ViewerRules()
-    rows = (await conn.execute(_VIEWER_RULES, {"viewer": viewer_id, "now": datetime.now(UTC)})).all()
-    hidden = {value for kind, value, _ in rows if kind == "hide"}
-    listed = {value for kind, value, _ in rows if kind == "list"}
-    merged = {value: kind == "merge+reblogs" for kind, value, _ in rows if kind.startswith("merge")}
-    domains = {domain for kind, _, domain in rows if kind == "domain"}
-    has_filters = any(kind == "filter" for kind, _, _ in rows)
-    return ViewerRules(hidden, listed, await load_filters(conn, viewer_id, any_exist=has_filters), merged, domains)
+    now = datetime.now(UTC)
+    rows = (await conn.execute(_VIEWER_RULES, {"viewer": viewer_id, "now": now})).all()
+    hidden = {value for kind, value, _, _ in rows if kind == "hide"}
+    listed = {value for kind, value, _, _ in rows if kind == "list"}
+    merged = {value: kind == "merge+reblogs" for kind, value, _, _ in rows if kind.startswith("merge")}
+    domains = {domain for kind, _, domain, _ in rows if kind == "domain"}
+    has_filters = any(kind == "filter" for kind, _, _, _ in rows)
+    ends = [aware(until) for _, _, _, until in rows if until is not None and aware(until) > now]
+    return ViewerRules(hidden, listed, await load_filters(conn, viewer_id, any_exist=has_filters), merged, domains,
+                       min(ends, default=None))
 
 
 _CURSORS = ("max_id", "since_id", "min_id")
