@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,6 +25,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     streaming_heartbeat_seconds: float = 15.0  # idle SSE streams get a comment line this often
     embedded_worker: bool = True  # spark serve also runs queued jobs; off when `spark worker`s do
+    processes: int = 1  # set by `spark serve --workers N` for its processes, which then know they are not alone
     fanout_inline_max: int = 1000  # followers; above it home feeds are filled by a background job
     celebrity_followers: int = 50_000  # above it an account's posts are merged into home feeds at read time
     home_feed_size: int = 800  # newest entries kept per home feed (older ones are trimmed)
@@ -89,6 +92,16 @@ class Settings(BaseSettings):
     rate_limit_media_period: int = 1800
     rate_limit_deletes: int = 30
     rate_limit_deletes_period: int = 1800
+
+    @field_validator("annual_reports_open")
+    @classmethod
+    def _month_day(cls, value: str) -> str:
+        try:
+            month, day = (int(part) for part in value.split("-"))
+            date(2000, month, day)  # a leap year: 02-29 is a day
+        except ValueError:
+            raise ValueError("must be a day of the year as MM-DD, e.g. 12-10") from None
+        return value
 
     @property
     def scheme(self) -> str:

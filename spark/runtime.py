@@ -57,7 +57,8 @@ class Runtime:
     def from_settings(cls, settings: Settings) -> Runtime:
         db = Database(settings.effective_database_url, server_pool_size=settings.database_pool_size)
         backlog = settings.streaming_backlog
-        pubsub = RedisPubSub(settings.redis_url, backlog) if settings.redis_url else MemoryPubSub(backlog)
+        pubsub = (RedisPubSub(settings.redis_url, backlog) if settings.redis_url
+                  else MemoryPubSub(backlog, alone=settings.processes == 1 and settings.embedded_worker))
         feed_cache = RedisFeedCache(settings.redis_url, settings.home_feed_size) if settings.redis_url else None
         db.on_commit = _after_commit(pubsub, feed_cache)  # once their transaction has committed
         return cls(

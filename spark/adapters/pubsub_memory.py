@@ -56,8 +56,12 @@ class MemorySubscription:
 
 
 class MemoryPubSub:
-    def __init__(self, backlog: int = BACKLOG):
+    """alone: this is the only process that publishes (no other `spark serve` or `spark worker` runs on
+    the same database), so watchers hear every message."""
+
+    def __init__(self, backlog: int = BACKLOG, *, alone: bool = True):
         self.backlog = backlog
+        self.alone = alone
         self.listeners: dict[str, set[MemorySubscription]] = defaultdict(set)
         self.watchers: dict[str, list[Callable[[bytes], None]]] = defaultdict(list)
 
@@ -69,7 +73,7 @@ class MemoryPubSub:
 
     async def watch(self, channel: str, callback: Callable[[bytes], None]) -> bool:
         self.watchers[channel].append(callback)
-        return True
+        return self.alone
 
     def notify_watchers(self, messages: list[tuple[str, bytes]]) -> None:
         for channel, payload in messages:

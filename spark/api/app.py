@@ -131,7 +131,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=[ExactPaths(routes), *routes],
         lifespan=lifespan,
-        middleware=[Middleware(KeepAliveLimit, every=settings.keepalive_requests)],
+        # Behind a trusted proxy the client address is the user's, not the connection's: the proxy's own
+        # limit (nginx's keepalive_requests) spreads its connections instead.
+        middleware=[Middleware(KeepAliveLimit, every=0 if settings.trusted_proxies else settings.keepalive_requests)],
         exception_handlers={SparkError: spark_error_handler, HTTPException: http_error_handler,
                             500: server_error_handler},
     )

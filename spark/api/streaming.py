@@ -423,6 +423,8 @@ async def _serve_socket(rt: Runtime, websocket: WebSocket, grant: Grant | None, 
                 streams.append(stream)
                 await listener.follow_merged()
             except Exception as error:  # noqa: BLE001 - e.g. Redis unreachable
+                if stream in streams:  # refused: not half subscribed either
+                    streams.remove(stream)
                 raise StreamError(503, "Streaming is unavailable right now; try again later") from error
 
     async def receive() -> None:

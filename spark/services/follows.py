@@ -39,6 +39,7 @@ async def create_follow(conn, follower_id: int, target_id: int, *, show_reblogs:
     if existing:
         await conn.execute(update(t.follows).where(t.follows.c.id == existing).values(
             show_reblogs=show_reblogs, notify=notify, languages=languages))
+        events.rules_changed(conn, [follower_id])  # a merged account's reposts shown or not
         return
     remote = await conn.scalar(select(t.accounts.c.domain != "").where(t.accounts.c.id == follower_id))
     await conn.execute(t.follows.insert().values(

@@ -71,10 +71,10 @@ class ViewerRules:
         return False
 
 
-# Viewers' rules as read, for RULES_TTL seconds, so that most timeline reads skip that query. Forgotten
-# as soon as they change: every change emits events.rules_changed, which each serving process watches
-# (`watch_rules`), the one that made it before its response goes out. Without Redis, other processes than
-# that one notice within RULES_TTL (as with cached tokens), and so do expired mutes and filters.
+# Viewers' rules as read, for RULES_TTL seconds or until a mute or filter of theirs ends, so that most
+# timeline reads skip that query. Forgotten as soon as they change: every change emits
+# events.rules_changed, which each serving process watches (`watch_rules`), the one that made it before
+# its response goes out. Kept only where every change is heard: with Redis, or in the one process there is.
 RULES_TTL = 10.0
 _RULES_MAX = 20_000
 _rules: dict[int, tuple[str, float, ViewerRules]] = {}  # viewer → (database, until, rules)
@@ -83,8 +83,8 @@ _rules_watched = False  # nothing is kept unless changes are heard
 
 
 async def watch_rules(rt: Runtime) -> None:
-    """Keep viewers' rules in this process, forgetting them as they change (unless changes made by other
-    processes cannot be heard: Redis was down as the process started)."""
+    """Keep viewers' rules in this process, forgetting them as they change; unless changes made by other
+    processes cannot be heard (several processes without Redis, or Redis down as this one started)."""
     global _rules_watched
     _rules_watched = await rt.pubsub.watch(events.RULES_CHANNEL, _forget_rules)
 

@@ -1,5 +1,5 @@
-"""The post search index on a real migrated SQLite database: a database migrated before the index existed
-gets it, with its posts, on the next `spark migrate`."""
+"""Migrating a real SQLite database made by an earlier version: the post search index, with its posts, and the
+tables added since are created by the next `spark migrate`."""
 
 import asyncio
 
@@ -40,3 +40,12 @@ def test_posts_written_before_the_index_existed_are_found_after_migrating_again(
     assert asyncio.run(_found(url, "harbour")) == [2, 1]
     assert asyncio.run(_found(url, "boats photos")) == [1]
     assert asyncio.run(_found(url, "href")) == []
+
+
+def test_tables_added_since_a_database_was_made_are_created_by_migrating_again(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'older.sqlite3'}"
+    upgrade(url)
+    asyncio.run(_run(url, "DROP TABLE annual_reports", "DROP TABLE account_profiles"))
+    upgrade(url)
+    asyncio.run(_run(url, "INSERT INTO account_profiles (account_id, attribution_domains) VALUES (1, '[]')",
+                     "SELECT count(*) FROM annual_reports"))

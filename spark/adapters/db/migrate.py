@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from spark.adapters.db import search_index
+from spark.adapters.db import schema, search_index
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -23,12 +23,15 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str) -> None:
     command.upgrade(alembic_config(database_url), "head")
-    asyncio.run(_build_search_index(database_url))
+    asyncio.run(_complete(database_url))
 
 
-async def _build_search_index(database_url: str) -> None:
+async def _complete(database_url: str) -> None:
+    """Until the first release the initial migration is regenerated rather than added to, so a database
+    made by an earlier version is at its head already: create the tables it lacks, and the search index."""
     engine = create_async_engine(database_url)
     async with engine.begin() as conn:
+        await conn.run_sync(schema.metadata.create_all, checkfirst=True)
         await search_index.build(conn)
     await engine.dispose()
 
