@@ -21,7 +21,7 @@ Usage:
   .venv/bin/python bench/b10_returning.py                     # SQLite
   .venv/bin/python bench/b10_returning.py --backend postgres  # PostgreSQL + Redis
   options: [--users 5] [--follows 500] [--posts-per-followee 60] [--other-accounts 5000] [--other-posts 100000]
-           [--postgres-url postgresql://postgres@127.0.0.1:5432/postgres] [--redis-url redis://127.0.0.1:6379/0]
+           [--postgres-url postgresql://postgres@127.0.0.1:5432/postgres] [--redis-url redis://127.0.0.1:6379/1]
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import DATA, free_port, pg_admin, seeded_database, start, stop  # noqa: E402
+from bench.common import DATA, empty_redis, free_port, pg_admin, seeded_database, start, stop  # noqa: E402
 from bench.seed import returning_token, seed_returning  # noqa: E402
 
 
@@ -149,7 +149,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--postgres-url", default=os.environ.get("SPARK_BENCH_POSTGRES_URL",
                                                                  "postgresql://postgres@127.0.0.1:5432/postgres"))
-    parser.add_argument("--redis-url", default=os.environ.get("SPARK_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    parser.add_argument("--redis-url", default=os.environ.get("SPARK_BENCH_REDIS_URL", "redis://127.0.0.1:6379/1"))
     parser.add_argument("--users", type=int, default=5)
     parser.add_argument("--follows", type=int, default=500)
     parser.add_argument("--posts-per-followee", type=int, default=60)
@@ -169,7 +169,7 @@ def main() -> None:
     env = {**os.environ, "SPARK_DATABASE_URL": url, "SPARK_DATA_DIR": str(DATA / "runtime"),
            "SPARK_DOMAIN": f"127.0.0.1:{port}", "PYTHONPATH": str(ROOT)}
     if args.backend == "postgres":
-        env["SPARK_REDIS_URL"] = args.redis_url
+        env["SPARK_REDIS_URL"] = empty_redis(args.redis_url)
     label = (f"B10 returning {args.backend} ({args.users} users away 30 days following {args.follows}, "
              f"{facts['feed_rows_per_user']} feed rows each, {facts['posts']} posts)")
     print(f"{label}: started {time.strftime('%H:%M:%S', time.gmtime())} UTC", flush=True)

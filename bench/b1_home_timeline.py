@@ -9,7 +9,8 @@ no hydration) the same way, and prints one line:
 
 Usage: python bench/b1_home_timeline.py [--backend sqlite|postgres] [--workers 1] [--duration 60]
        [--connections 200] [--accounts 10000] [--posts 200000] [--readers 200]
-Needs `wrk` (Debian package wrk). PostgreSQL: --postgres-url (default postgresql://postgres@127.0.0.1:5432/postgres).
+Needs `wrk` (Debian package wrk). PostgreSQL: --postgres-url (default postgresql://postgres@127.0.0.1:5432/postgres),
+and with --redis-url (e.g. redis://127.0.0.1:6379/1, emptied first) as scale-out mode runs: feeds cached in Redis.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import DATA, free_port, seeded_database, start, stop  # noqa: E402
+from bench.common import DATA, empty_redis, free_port, seeded_database, start, stop  # noqa: E402
 from bench.seed import reader_token, seed  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -115,6 +116,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=200_000)
     parser.add_argument("--readers", type=int, default=200)
     parser.add_argument("--follows", type=int, default=300)
+    parser.add_argument("--redis-url", default="")
     parser.add_argument("--skip-floor", action="store_true")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -127,6 +129,9 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "SPARK_DATABASE_URL": url, "SPARK_DATA_DIR": str(DATA / "runtime"),
            "SPARK_DOMAIN": f"127.0.0.1:{port}", "PYTHONPATH": str(ROOT)}
+    redis = args.redis_url if args.backend == "postgres" else ""
+    if redis:
+        env["SPARK_REDIS_URL"] = empty_redis(redis)
 
     spark = start([sys.executable, "-m", "spark", "serve", "--host", "127.0.0.1", "--port", str(port),
                    "--workers", str(args.workers), "--log-level", "warning"], env, base + "/health")
@@ -139,7 +144,7 @@ def main() -> None:
     finally:
         stop(spark)
 
-    line = (f"B1 home {args.backend} w={args.workers} c={args.connections} {args.duration}s "
+    line = (f"B1 home {args.backend}{'+redis' if redis else ''} w={args.workers} c={args.connections} {args.duration}s "
             f"({facts['accounts']} accounts, {facts['posts']} posts, {len(readers)} readers following "
             f"{args.follows}): spark {describe(ours)}")
     if not args.skip_floor:

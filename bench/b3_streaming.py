@@ -7,7 +7,7 @@ pre-rendered message written to every connection) the same way, and prints one l
 
 Usage: python bench/b3_streaming.py [--listeners 10000] [--posts 10] [--backend sqlite|postgres]
        [--workers 1] [--skip-floor]
-PostgreSQL runs use Redis for pub/sub (--redis-url, default redis://127.0.0.1:6379/0).
+PostgreSQL runs use Redis for pub/sub (--redis-url, default redis://127.0.0.1:6379/1).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from websockets.asyncio.client import connect as ws_connect
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import DATA, free_port, seeded_database, start, stop  # noqa: E402
+from bench.common import DATA, empty_redis, free_port, seeded_database, start, stop  # noqa: E402
 from bench.seed import AUTHOR_TOKEN, listener_token, seed_audience  # noqa: E402
 
 ID = re.compile(rb'"id":"(\d+)"')
@@ -194,7 +194,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/1")
     parser.add_argument("--skip-floor", action="store_true")
     args = parser.parse_args()
 
@@ -205,7 +205,7 @@ def main() -> None:
            "SPARK_DOMAIN": f"127.0.0.1:{port}", "PYTHONPATH": str(ROOT),
            "SPARK_STREAMING_MAX_CONNECTIONS": str(args.listeners + 100)}
     if args.backend == "postgres":
-        env["SPARK_REDIS_URL"] = args.redis_url
+        env["SPARK_REDIS_URL"] = empty_redis(args.redis_url)
     spark = start([sys.executable, "-m", "spark", "serve", "--host", "127.0.0.1", "--port", str(port),
                    "--workers", str(args.workers), "--log-level", "warning"], env, base + "/health")
     try:

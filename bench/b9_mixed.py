@@ -21,7 +21,7 @@ Usage:
   .venv/bin/python bench/b9_mixed.py --backend postgres --workers 2    # PostgreSQL + Redis, 2 processes
   options: [--clients 32] [--floor-seconds 30] [--skip-floor] [--accounts 10000] [--posts 200000]
            [--readers 200] [--follows 300] [--postgres-url postgresql://postgres@127.0.0.1:5432/postgres]
-           [--redis-url redis://127.0.0.1:6379/0] [--timeout 10] [--mix search=0 (diagnosis: change weights)]
+           [--redis-url redis://127.0.0.1:6379/1] [--timeout 10] [--mix search=0 (diagnosis: change weights)]
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import DATA, free_port, pg_admin, seeded_database, start, stop  # noqa: E402
+from bench.common import DATA, empty_redis, free_port, pg_admin, seeded_database, start, stop  # noqa: E402
 from bench.seed import reader_token, seed  # noqa: E402
 
 MIX = [("home", 80), ("notifications", 8), ("post", 5), ("like", 4), ("follow", 2), ("search", 1)]
@@ -276,7 +276,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--postgres-url", default=os.environ.get("SPARK_BENCH_POSTGRES_URL",
                                                                  "postgresql://postgres@127.0.0.1:5432/postgres"))
-    parser.add_argument("--redis-url", default=os.environ.get("SPARK_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    parser.add_argument("--redis-url", default=os.environ.get("SPARK_BENCH_REDIS_URL", "redis://127.0.0.1:6379/1"))
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seconds", type=int, default=300)
     parser.add_argument("--floor-seconds", type=int, default=30)
@@ -304,7 +304,7 @@ def main() -> None:
     env = {**os.environ, "SPARK_DATABASE_URL": url, "SPARK_DATA_DIR": str(DATA / "runtime"),
            "SPARK_DOMAIN": f"127.0.0.1:{port}", "PYTHONPATH": str(ROOT)}
     if args.backend == "postgres":
-        env["SPARK_REDIS_URL"] = args.redis_url
+        env["SPARK_REDIS_URL"] = empty_redis(args.redis_url)
     label = (f"B9 mixed{' (mix ' + args.mix + ')' if args.mix else ''} {args.backend} w={args.workers} c={args.clients} {args.seconds}s "
              f"({facts['accounts']} accounts, {facts['posts']} posts, {len(readers)} readers following {args.follows})")
     print(f"{label}: started {time.strftime('%H:%M:%S', time.gmtime())} UTC", flush=True)

@@ -70,6 +70,19 @@ def seeded_database(name: str, backend: str, postgres_url: str, seed: Callable[[
     return url, facts
 
 
+def empty_redis(url: str) -> str:
+    """`url`, its database emptied: feeds cached by an earlier run, on another copy of the data, would name
+    posts this database never had."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+    return url
+
+
 def start(command: list[str], env: dict, url: str) -> subprocess.Popen:
     """Start a server and wait until `url` answers; its output goes to bench/.data/logs/ (a pipe nobody
     reads would stall a server that logs much once the pipe is full)."""

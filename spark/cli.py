@@ -44,7 +44,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
         settings.vapid_keys  # noqa: B018 - likewise; and a mismatched pair would fail every app registration
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
-    os.environ["SPARK_PROCESSES"] = str(workers)  # read by each process's settings
+    if workers > 1:
+        os.environ["SPARK_PROCESSES"] = str(workers)  # read by each process's settings
     typer.echo(f"Spark is serving {settings.base_url} on http://{host}:{port}")
     typer.echo("Create the first admin with:  .venv/bin/spark users create NAME --email E --password P --admin")
     uvicorn.run("spark.api.app:create_app", factory=True, host=host, port=port, workers=workers,

@@ -25,7 +25,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     streaming_heartbeat_seconds: float = 15.0  # idle SSE streams get a comment line this often
     embedded_worker: bool = True  # spark serve also runs queued jobs; off when `spark worker`s do
-    processes: int = 1  # set by `spark serve --workers N` for its processes, which then know they are not alone
+    # Serving processes on this database: set by `spark serve --workers N` for its own; set it by hand when
+    # several `spark serve` run without Redis, so that each knows others' changes go unheard.
+    processes: int = 1
     fanout_inline_max: int = 1000  # followers; above it home feeds are filled by a background job
     celebrity_followers: int = 50_000  # above it an account's posts are merged into home feeds at read time
     home_feed_size: int = 800  # newest entries kept per home feed (older ones are trimmed)

@@ -71,22 +71,24 @@ class ViewerRules:
         return False
 
 
-# Viewers' rules as read, for RULES_TTL seconds or until a mute or filter of theirs ends, so that most
+# Viewers' rules as read, kept a while (and never past the end of a mute or filter of theirs), so that most
 # timeline reads skip that query. Forgotten as soon as they change: every change emits
-# events.rules_changed, which each serving process watches (`watch_rules`), the one that made it before
-# its response goes out. Kept only where every change is heard: with Redis, or in the one process there is.
+# events.rules_changed, which each serving process watches (`watch_rules`), the one that made it before its
+# response goes out. Where changes made by other processes cannot be heard (several processes without
+# Redis, or Redis down as this one started), rules are kept only RULES_UNHEARD_TTL: a mute made through
+# one process applies on the others within that.
 RULES_TTL = 10.0
+RULES_UNHEARD_TTL = 2.0
 _RULES_MAX = 20_000
 _rules: dict[int, tuple[str, float, ViewerRules]] = {}  # viewer → (database, until, rules)
 _rules_changes = 0  # bumped by `_forget_rules`: a read that overlapped a change does not keep its answer
-_rules_watched = False  # nothing is kept unless changes are heard
+_rules_ttl = 0.0  # nothing is kept until changes are watched
 
 
 async def watch_rules(rt: Runtime) -> None:
-    """Keep viewers' rules in this process, forgetting them as they change; unless changes made by other
-    processes cannot be heard (several processes without Redis, or Redis down as this one started)."""
-    global _rules_watched
-    _rules_watched = await rt.pubsub.watch(events.RULES_CHANNEL, _forget_rules)
+    """Keep viewers' rules in this process, forgetting them as they change."""
+    global _rules_ttl
+    _rules_ttl = RULES_TTL if await rt.pubsub.watch(events.RULES_CHANNEL, _forget_rules) else RULES_UNHEARD_TTL
 
 
 def _forget_rules(payload: bytes) -> None:
@@ -101,7 +103,7 @@ def _forget_rules(payload: bytes) -> None:
 
 async def hiding_rules(conn, viewer_id: int | None) -> ViewerRules:
     """`load_hiding_rules`, as kept for a while when this process hears of their changes."""
-    if viewer_id is None or not _rules_watched:
+    if viewer_id is None or not _rules_ttl:
         return await load_hiding_rules(conn, viewer_id)
     database, now = conn.engine.url, monotonic()
     kept = _rules.get(viewer_id)
@@ -112,7 +114,7 @@ async def hiding_rules(conn, viewer_id: int | None) -> ViewerRules:
     if changes == _rules_changes:
         if len(_rules) >= _RULES_MAX:
             _rules.pop(next(iter(_rules)))
-        ttl = RULES_TTL
+        ttl = _rules_ttl
         if rules.until is not None:
             ttl = min(ttl, (rules.until - datetime.now(UTC)).total_seconds())
         _rules[viewer_id] = (database, now + ttl, rules)

@@ -61,3 +61,19 @@ def test_a_filter_made_through_one_process_applies_on_another_at_once(tmp_path):
             while post["id"] in _home_ids(on_second):
                 assert time.monotonic() < deadline, "the second process still shows a filtered post"
                 time.sleep(0.05)
+
+
+def test_without_redis_a_filter_made_through_one_process_applies_on_another_within_two_seconds(tmp_path):
+    with running_server(tmp_path, processes="2") as first:  # as `spark serve --workers 2` tells its processes
+        reader, author = first.new_user(), first.new_user()
+        reader.account_follow(_me(author))
+        post = author.status_post("seen on both processes, with turnips")
+        with first.sibling() as second:
+            on_second = second.client(reader.access_token)
+            assert post["id"] in _home_ids(on_second)  # kept by the second process
+            reader.create_filter_v2("vegetables", context=["home"], filter_action="hide",  # through the first
+                                    keywords_attributes=[{"keyword": "turnips"}])
+            made = time.monotonic()
+            while post["id"] in _home_ids(on_second):
+                assert time.monotonic() - made < 3, "the second process still shows a filtered post"
+                time.sleep(0.1)
