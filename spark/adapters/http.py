@@ -130,14 +130,17 @@ class FederationHttp:
             await self._session.close()
 
     async def _post(self, url: str, body: bytes, key: SigningKey, style: str) -> tuple[int, float | None]:
+        target = self._checked_url(url)
         headers = {"Content-Type": "application/activity+json", "Accept": AP_ACCEPT}
-        headers.update(sign_request("POST", str(self._checked_url(url)), body, key, style=style))
-        return await self.post(url, body, headers)
+        headers.update(sign_request("POST", str(target), body, key, style=style))
+        return await self._send(target, body, headers)
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, float | None]:
         """POST a body as it is (a Web Push message too): (final HTTP status, seconds the server asked us to
         wait, if it did); redirects are not followed."""
-        target = self._checked_url(url)
+        return await self._send(self._checked_url(url), body, headers)
+
+    async def _send(self, target: URL, body: bytes, headers: dict[str, str]) -> tuple[int, float | None]:
         try:
             async with asyncio.timeout(self._timeout):
                 async with self._client().post(target, data=body, headers=headers, allow_redirects=False) as response:

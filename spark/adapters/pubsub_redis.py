@@ -25,7 +25,7 @@ class RedisSubscription(MemorySubscription):
 
     async def unsubscribe(self, channels: list[str]) -> None:
         await super().unsubscribe(channels)
-        gone = [c for c in channels if c not in self._hub.listeners]
+        gone = [c for c in channels if c not in self._hub.listeners and c not in self._hub.watchers]
         if gone:
             await self._hub.redis_unsubscribe(gone)
 

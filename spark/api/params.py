@@ -168,6 +168,11 @@ class Params:
         return value
 
 
+def path_id(request: Request, name: str = "id") -> int | None:
+    """An id from the route's path (`/…/{id}`), read as `Params.id` reads one."""
+    return Params(dict(request.path_params)).id(name)
+
+
 async def parse(request: Request, *, max_file_size: int = MAX_BODY) -> Params:
     """Merge query parameters and the body (form, multipart or JSON) into one Params."""
     data: dict[str, Any] = {}

@@ -10,8 +10,9 @@ import orjson
 from spark.domain.ids import id_time
 from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
+from spark.services.caches import Memo
 from spark.services.tags import TagView
-from spark.services.views import Memo, StatusView
+from spark.services.views import StatusView
 
 MISSING_AVATAR = "/static/avatar-missing.png"
 MISSING_HEADER = "/static/header-missing.png"

@@ -48,6 +48,6 @@ async def backfill_job(rt: Runtime, payload: dict) -> None:
         except ValueError:
             continue
         if post.author_uri != author.uri or urls.host_of(post.uri) != urls.host_of(author.uri) \
-                or post.visibility > Visibility.UNLISTED or await resolve.known(rt, post.uri) is not None:
+                or post.visibility > Visibility.UNLISTED:
             continue
-        await resolve.store(rt, author, post, depth=resolve.MAX_DEPTH)
+        await resolve.store(rt, author, post, depth=resolve.MAX_DEPTH)  # a post already here is left as it is

@@ -15,6 +15,7 @@ from spark.domain.accounts import validate_email, validate_new_username, validat
 from spark.domain.errors import Forbidden, Invalid, NotFound, Unavailable
 from spark.domain.ids import new_id
 from spark.runtime import Runtime
+from spark.services.views import accounts_by_id
 
 _hasher = PasswordHasher()
 # A hash to verify against when the e-mail is unknown, so timing does not reveal accounts.
@@ -114,7 +115,7 @@ async def get_account(rt: Runtime, account_id: int | None):
 async def get_accounts(rt: Runtime, account_ids: list[int]) -> list:
     """Several accounts at once, in the order asked, once each; unknown ids are skipped."""
     async with rt.db.read() as conn:
-        found = {row.id: row for row in await conn.execute(select(t.accounts).where(t.accounts.c.id.in_(account_ids)))}
+        found = await accounts_by_id(conn, account_ids)
     return [found[i] for i in dict.fromkeys(account_ids) if i in found]
 
 

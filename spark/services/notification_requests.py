@@ -93,15 +93,18 @@ async def _settle(rt: Runtime, account_id: int, request_ids: list[int], *, accep
         rows = (await conn.execute(select(t.notification_requests).where(
             t.notification_requests.c.account_id == account_id,
             t.notification_requests.c.id.in_(request_ids)))).all()
-        for row in rows:
-            held = (t.notifications.c.account_id == account_id,
-                    t.notifications.c.from_account_id == row.from_account_id, t.notifications.c.filtered == true())
-            if accept:
+        if not rows:
+            return 0
+        senders = [row.from_account_id for row in rows]
+        held = (t.notifications.c.account_id == account_id, t.notifications.c.from_account_id.in_(senders),
+                t.notifications.c.filtered == true())
+        if accept:
+            for sender in senders:
                 await conn.execute(insert_ignore(conn, t.notification_permissions, account_id=account_id,
-                                                 from_account_id=row.from_account_id))
-                await conn.execute(t.notifications.update().where(*held).values(filtered=False))
-            else:
-                await conn.execute(t.notifications.delete().where(*held))
+                                                 from_account_id=sender))
+            await conn.execute(t.notifications.update().where(*held).values(filtered=False))
+        else:
+            await conn.execute(t.notifications.delete().where(*held))
         await conn.execute(t.notification_requests.delete().where(
             t.notification_requests.c.id.in_([row.id for row in rows])))
     return len(rows)

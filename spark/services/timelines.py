@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from time import monotonic
 from typing import Any
 
 import orjson
@@ -18,6 +17,7 @@ from spark.domain.moments import aware
 from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
 from spark.services import events, feeds
+from spark.services.caches import Kept
 from spark.services.paging import Page, ranged
 from spark.services.statuses import blocked_between
 from spark.services.views import StatusView, authored, hydrate, load_filters, posts_by_id, with_authors
@@ -79,9 +79,7 @@ class ViewerRules:
 # one process applies on the others within that.
 RULES_TTL = 10.0
 RULES_UNHEARD_TTL = 2.0
-_RULES_MAX = 20_000
-_rules: dict[int, tuple[str, float, ViewerRules]] = {}  # viewer → (database, until, rules)
-_rules_changes = 0  # bumped by `_forget_rules`: a read that overlapped a change does not keep its answer
+_rules = Kept(maxsize=20_000)  # viewer → (database, rules)
 _rules_ttl = 0.0  # nothing is kept until changes are watched
 
 
@@ -92,32 +90,21 @@ async def watch_rules(rt: Runtime) -> None:
 
 
 def _forget_rules(payload: bytes) -> None:
-    global _rules_changes
-    _rules_changes += 1
-    accounts = orjson.loads(payload).get("accounts")
-    if accounts is None:
-        _rules.clear()
-    for account in accounts or ():
-        _rules.pop(account, None)
+    _rules.forget(orjson.loads(payload).get("accounts"))
 
 
 async def hiding_rules(conn, viewer_id: int | None) -> ViewerRules:
     """`load_hiding_rules`, as kept for a while when this process hears of their changes."""
     if viewer_id is None or not _rules_ttl:
         return await load_hiding_rules(conn, viewer_id)
-    database, now = conn.engine.url, monotonic()
+    database = conn.engine.url
     kept = _rules.get(viewer_id)
-    if kept is not None and kept[0] == database and kept[1] > now:
-        return kept[2]
-    changes = _rules_changes
+    if kept is not None and kept[0] == database:
+        return kept[1]
+    changes = _rules.changes
     rules = await load_hiding_rules(conn, viewer_id)
-    if changes == _rules_changes:
-        if len(_rules) >= _RULES_MAX:
-            _rules.pop(next(iter(_rules)))
-        ttl = _rules_ttl
-        if rules.until is not None:
-            ttl = min(ttl, (rules.until - datetime.now(UTC)).total_seconds())
-        _rules[viewer_id] = (database, now + ttl, rules)
+    ttl = _rules_ttl if rules.until is None else min(_rules_ttl, (rules.until - datetime.now(UTC)).total_seconds())
+    _rules.keep(viewer_id, (database, rules), ttl, changes)
     return rules
 
 

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from time import monotonic
 
 from sqlalchemy import bindparam, select, update
 
@@ -17,6 +16,7 @@ from spark.domain.ids import new_id
 from spark.domain.moments import aware
 from spark.runtime import Runtime
 from spark.services import events, web_push
+from spark.services.caches import Kept
 
 
 def digest(secret: str) -> str:
@@ -68,50 +68,41 @@ _LOOKUP = (
 )
 
 
-# Good grants by (database, token hash) for GRANT_TTL seconds, so that most requests skip the lookup.
+# Good grants by (database, token hash) for GRANT_TTL seconds (never past the token's expiry), so that most requests skip the lookup.
 # A revocation made by this process takes effect at once (`revoking` forgets the grant after its commit);
 # one made by another process, like a user's suspension, within GRANT_TTL. Unknown and refused tokens are
 # never kept.
 GRANT_TTL = 10.0
-_GRANTS_MAX = 20_000
-_grants: dict[tuple[str, str], tuple[float, Grant, datetime | None]] = {}
-_revocations = 0  # bumped by `_forget`: a lookup that overlapped a revocation does not cache its answer
+_grants = Kept(maxsize=20_000)  # (database, token hash) → Grant
 
 
 async def resolve(rt: Runtime, bearer: str) -> Grant | None:
     """The grant behind a bearer token, or None if unknown, revoked, expired or its user is barred."""
     key = (rt.db.url, digest(bearer))
-    cached = _grants.get(key)
-    if cached is not None:
-        deadline, grant, expires_at = cached
-        if deadline > monotonic() and (expires_at is None or expires_at >= datetime.now(UTC)):
-            return grant
-        del _grants[key]
-    revocations = _revocations
+    grant = _grants.get(key)
+    if grant is not None:
+        return grant
+    changes = _grants.changes
     async with rt.db.read() as conn:
         row = (await conn.execute(_LOOKUP, {"token_hash": key[1]})).first()
     if row is None:
         return None
+    now = datetime.now(UTC)
     expires_at = aware(row.expires_at) if row.expires_at is not None else None
-    if expires_at is not None and expires_at < datetime.now(UTC):
+    if expires_at is not None and expires_at < now:
         return None
     if row.user_id is not None and (row.disabled or not row.approved or row.suspended_at is not None):
         return None
     grant = Grant(row.id, row.user_id, row.app_id, frozenset(row.scopes.split()), bool(row.admin))
-    if revocations == _revocations:
-        if len(_grants) >= _GRANTS_MAX:
-            _grants.clear()
-        _grants[key] = (monotonic() + GRANT_TTL, grant, expires_at)
+    ttl = GRANT_TTL if expires_at is None else min(GRANT_TTL, (expires_at - now).total_seconds())
+    _grants.keep(key, grant, ttl, changes)
     return grant
 
 
 def _forget(token_ids) -> None:
     """Drop cached grants of tokens just revoked (once the revocation has committed)."""
-    global _revocations
-    _revocations += 1
     gone = set(token_ids)
-    for key in [key for key, (_, grant, _) in _grants.items() if grant.token_id in gone]:
-        _grants.pop(key, None)
+    _grants.forget([key for key, (_, grant) in _grants.entries.items() if grant.token_id in gone])
 
 
 class Revocation:

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, func, literal_column, select
 from spark.adapters.db import schema as t
 from spark.adapters.db.functions import in_ids
 from spark.domain.filters import FilterMatcher
+from spark.services.caches import Memo
 
 
 @dataclass(slots=True)
@@ -137,20 +138,6 @@ class _Parts:
     mentions: list
     tags: list
     emojis: list  # custom emoji rows used in a remote post's text
-
-
-class Memo(dict):
-    """A bounded cache of values that never go stale (their keys carry a version): a dict, so a hit costs
-    one `get`; past `maxsize` the oldest entry goes (a hot one is simply made again)."""
-
-    def __init__(self, maxsize: int):
-        super().__init__()
-        self.maxsize = maxsize
-
-    def __setitem__(self, key, value) -> None:
-        if len(self) >= self.maxsize and key not in self:
-            del self[next(iter(self))]
-        super().__setitem__(key, value)
 
 
 # Keyed by (id, edited_at), so an edit made by any process is seen at once and a deleted post is

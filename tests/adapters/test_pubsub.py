@@ -73,3 +73,31 @@ def test_redis_carries_messages_between_processes_hubs():
             await there.close()
 
     asyncio.run(scenario())
+
+
+@pytest.mark.skipif(not os.environ.get("SPARK_TEST_REDIS_URL"), reason="needs Redis (set by .ci/run)")
+def test_a_watched_channel_stays_heard_when_its_last_listener_leaves():
+    """A watcher (a cache forgetting what other processes changed) keeps hearing its channel over Redis,
+    though a stream listened to the same channel and left."""
+    async def scenario():
+        url = os.environ["SPARK_TEST_REDIS_URL"]
+        here, there = RedisPubSub(url, backlog=100), RedisPubSub(url, backlog=100)
+        heard: list[bytes] = []
+        try:
+            channel = f"test:watched:{os.getpid()}"
+            assert await there.watch(channel, heard.append) is True
+            listener = await there.subscription()
+            await listener.subscribe([channel])
+            await listener.close()
+            await asyncio.sleep(0.2)
+            await here.publish([(channel, b"changed")])
+            for _ in range(50):
+                if heard:
+                    break
+                await asyncio.sleep(0.1)
+            assert heard == [b"changed"]
+        finally:
+            await here.close()
+            await there.close()
+
+    asyncio.run(scenario())

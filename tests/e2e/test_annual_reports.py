@@ -80,3 +80,20 @@ def test_years_without_a_report_are_not_found_and_stay_ineligible(server):
     for path in ("/api/v1/annual_reports/next-year", "/api/v1/annual_reports/1969/state"):
         assert requests.get(server.url + path, headers=headers, timeout=10).status_code == 404
     assert requests.get(server.url + "/api/v1/annual_reports", timeout=10).status_code == 401
+
+
+def test_the_current_year_stays_closed_until_the_configured_day(tmp_path):
+    """SPARK_ANNUAL_REPORTS_OPEN: before that day this year's report can be neither generated nor shown."""
+    from datetime import timedelta
+
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    if tomorrow.year != THIS_YEAR:
+        pytest.skip("on December 31 no later day of this year exists")
+    with running_server(tmp_path, annual_reports_open=tomorrow.strftime("%m-%d")) as srv:
+        api = srv.new_user()
+        api.status_post("a post this year")
+        assert api.annual_report_state(THIS_YEAR)["state"] == "ineligible"
+        api.annual_report_generate(THIS_YEAR)
+        assert api.annual_report_state(THIS_YEAR)["state"] == "ineligible"
+        with pytest.raises(MastodonNotFoundError):
+            api.annual_report(THIS_YEAR)

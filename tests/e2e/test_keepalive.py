@@ -37,3 +37,29 @@ def test_the_server_closes_the_connections_it_says_it_closes(tmp_path):
             with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
                 head = _get(sock).split(b"\r\n\r\n", 1)[0].lower()
             assert head.startswith(b"http/1.1 200") and b"connection: close" in head
+
+
+def _closes(srv, requests_made: int = 50) -> int:
+    """How many of `requests_made` responses on one kept-alive connection said `Connection: close`."""
+    connection = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+    closes = 0
+    for _ in range(requests_made):
+        connection.request("GET", "/api/v1/instance")
+        response = connection.getresponse()
+        assert response.status == 200
+        response.read()
+        closes += response.getheader("connection", "").lower() == "close"
+    connection.close()
+    return closes
+
+
+def test_zero_never_closes_a_kept_alive_connection(tmp_path):
+    with running_server(tmp_path, keepalive_requests="0") as srv:
+        assert _closes(srv) == 0
+
+
+def test_behind_a_trusted_proxy_the_server_leaves_closing_to_the_proxy(tmp_path):
+    """README: SPARK_KEEPALIVE_REQUESTS is off when SPARK_TRUSTED_PROXIES is set; with 1 it would close every
+    connection (test above)."""
+    with running_server(tmp_path, keepalive_requests="1", trusted_proxies="127.0.0.1") as srv:
+        assert _closes(srv) == 0

@@ -247,3 +247,66 @@ def test_revoking_a_token_removes_its_subscription(push_server, sink):
     fan.account_follow(_me(push_server.client(tablet))["id"])
     assert sink.next()[0] == "/tablet"
     assert sink.quiet()
+
+
+def test_push_service_not_found_removes_the_subscription_too(push_server):
+    """README: a push service answering 404 (not only 410) ends the subscription (RFC 8030 §7.3)."""
+    received: queue.Queue = queue.Queue()
+
+    class NotFound(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            received.put(self.path)
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), NotFound)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        alice, bob = push_server.new_user(), push_server.new_user()
+        _, public = alice.push_subscription_generate_keys()
+        alice.push_subscription_set(f"http://127.0.0.1:{httpd.server_port}/unknown", public, follow_events=True)
+        bob.account_follow(_me(alice)["id"])
+        assert received.get(timeout=20) == "/unknown"
+
+        def gone():
+            try:
+                alice.push_subscription()
+            except MastodonNotFoundError:
+                return True
+            return False
+
+        wait_for(gone)
+    finally:
+        httpd.shutdown()
+
+
+def test_a_generated_vapid_key_is_kept_in_the_data_dir_across_restarts(tmp_path):
+    """README: without SPARK_VAPID_* the key pair is generated once into SPARK_DATA_DIR/vapid_private_key."""
+    with running_server(tmp_path) as server:
+        key = _server_key(server)
+        assert (server.data_dir / "vapid_private_key").exists()
+        server.stop()
+        server.start()
+        assert _server_key(server) == key
+
+
+def test_a_changed_secret_key_stops_pushes_until_the_app_subscribes_again(tmp_path, sink):
+    """README: the access token a push carries is sealed with SPARK_SECRET_KEY; after a change nothing is
+    pushed (and nothing fails) until the app subscribes again."""
+    with running_server(tmp_path, federation_allow_private="1", secret_key="first secret") as server:
+        alice, bob, carol = server.new_user(), server.new_user(), server.new_user()
+        _subscribe(alice, sink, path="/before", follow_events=True)
+        server.stop()
+        server.env["SPARK_SECRET_KEY"] = "second secret"
+        server.start()
+        bob.account_follow(_me(alice)["id"])
+        assert sink.quiet(3)
+        assert alice.push_subscription()["endpoint"] == sink.origin + "/before"
+        _subscribe(alice, sink, path="/after", follow_events=True)
+        carol.account_follow(_me(alice)["id"])
+        assert sink.next()[0] == "/after"

@@ -20,10 +20,19 @@ REMOTE = "https://remote.test/users/a"
 INBOX = frozenset({"inbox"})
 
 
-def _migrated(tmp_path) -> str:
+def _run_against_new_database(tmp_path, scenario) -> None:
+    """`await scenario(rt)` on a Runtime over a freshly migrated SQLite database."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'batches.sqlite3'}"
     upgrade(url)
-    return url
+
+    async def run():
+        rt = Runtime.from_settings(Settings(database_url=url, data_dir=tmp_path))
+        try:
+            await scenario(rt)
+        finally:
+            await rt.close()
+
+    asyncio.run(run())
 
 
 async def _world(rt: Runtime, posts: int = 1) -> tuple[int, list[int]]:
@@ -63,6 +72,11 @@ async def _count(rt: Runtime, table) -> int:
         return await conn.scalar(select(func.count()).select_from(table))
 
 
+async def _favourites(rt: Runtime, post: int) -> int:
+    async with rt.db.read() as conn:
+        return await conn.scalar(select(t.statuses.c.favourites_count).where(t.statuses.c.id == post))
+
+
 def test_a_failing_activity_is_undone_alone_and_the_rest_of_its_batch_stands(tmp_path, monkeypatch):
     calls = []
 
@@ -74,71 +88,50 @@ def test_a_failing_activity_is_undone_alone_and_the_rest_of_its_batch_stands(tmp
         raise RuntimeError("boom")
 
     monkeypatch.setitem(handlers.DISPATCH, "Flag", boom)
-    url = _migrated(tmp_path)
+    async def scenario(rt):
+        signer, posts = await _world(rt, jobs.BATCH_SIZE + 3)
+        likes = [_like(rt, n, post) for n, post in enumerate(posts)]  # more than one transaction
+        flag = {"id": f"{REMOTE}/flags/1", "type": "Flag", "actor": REMOTE, "object": REMOTE}
+        # Referenced by id only: the note would have to be fetched, which a batch never does.
+        fetch = {"id": f"{REMOTE}/creates/1", "type": "Create", "actor": REMOTE, "object": f"{REMOTE}/notes/1"}
+        await _run(rt, signer, [*likes[:2], flag, fetch, *likes[2:]])
+        async with rt.db.read() as conn:
+            left = (await conn.execute(select(t.jobs.c.payload, t.jobs.c.attempts, t.jobs.c.last_error))).all()
+            favourites = (await conn.execute(select(t.statuses.c.favourites_count))).scalars().all()
+        assert favourites == [1] * len(likes)
+        assert len(calls) == 2 and await _count(rt, t.federation_tombstones) == 0
+        # The Flag failed again alone and waits for its retry; the Create ran alone (its fetch failed).
+        assert [(row.payload["activity"]["type"], row.attempts) for row in left] == [("Flag", 1)]
+        assert "boom" in left[0].last_error
+        assert await _count(rt, t.federation_seen) == len(likes) + 1
 
-    async def scenario():
-        rt = Runtime.from_settings(Settings(database_url=url, data_dir=tmp_path))
-        try:
-            signer, posts = await _world(rt, jobs.BATCH_SIZE + 3)
-            likes = [_like(rt, n, post) for n, post in enumerate(posts)]  # more than one transaction
-            flag = {"id": f"{REMOTE}/flags/1", "type": "Flag", "actor": REMOTE, "object": REMOTE}
-            # Referenced by id only: the note would have to be fetched, which a batch never does.
-            fetch = {"id": f"{REMOTE}/creates/1", "type": "Create", "actor": REMOTE, "object": f"{REMOTE}/notes/1"}
-            await _run(rt, signer, [*likes[:2], flag, fetch, *likes[2:]])
-            async with rt.db.read() as conn:
-                left = (await conn.execute(select(t.jobs.c.payload, t.jobs.c.attempts, t.jobs.c.last_error))).all()
-                favourites = (await conn.execute(select(t.statuses.c.favourites_count))).scalars().all()
-            assert favourites == [1] * len(likes)
-            assert len(calls) == 2 and await _count(rt, t.federation_tombstones) == 0
-            # The Flag failed again alone and waits for its retry; the Create ran alone (its fetch failed).
-            assert [(row.payload["activity"]["type"], row.attempts) for row in left] == [("Flag", 1)]
-            assert "boom" in left[0].last_error
-            assert await _count(rt, t.federation_seen) == len(likes) + 1
-        finally:
-            await rt.close()
-
-    asyncio.run(scenario())
+    _run_against_new_database(tmp_path, scenario)
 
 
 def test_an_activity_delivered_twice_is_applied_once(tmp_path):
-    url = _migrated(tmp_path)
+    async def scenario(rt):
+        signer, (post,) = await _world(rt)
+        like = _like(rt, 1, post)
+        await _run(rt, signer, [like, like])  # twice in one batch
+        await _run(rt, signer, [like])  # and once more later
+        assert await _favourites(rt, post) == 1
+        assert await _count(rt, t.favourites) == 1
+        assert await _count(rt, t.notifications) == 1
+        assert await _count(rt, t.jobs) == 0
 
-    async def scenario():
-        rt = Runtime.from_settings(Settings(database_url=url, data_dir=tmp_path))
-        try:
-            signer, (post,) = await _world(rt)
-            like = _like(rt, 1, post)
-            await _run(rt, signer, [like, like])  # twice in one batch
-            await _run(rt, signer, [like])  # and once more later
-            async with rt.db.read() as conn:
-                favourites = await conn.scalar(select(t.statuses.c.favourites_count).where(t.statuses.c.id == post))
-            assert favourites == 1
-            assert await _count(rt, t.favourites) == 1
-            assert await _count(rt, t.notifications) == 1
-            assert await _count(rt, t.jobs) == 0
-        finally:
-            await rt.close()
-
-    asyncio.run(scenario())
+    _run_against_new_database(tmp_path, scenario)
 
 
 def test_an_actor_deleted_earlier_in_a_batch_is_gone_for_the_rest_of_it(tmp_path):
-    url = _migrated(tmp_path)
+    async def scenario(rt):
+        signer, (post,) = await _world(rt)
+        delete = {"id": f"{REMOTE}#delete", "type": "Delete", "actor": REMOTE, "object": REMOTE}
+        await _run(rt, signer, [delete, _like(rt, 1, post)])  # one batch, the Delete first
+        async with rt.db.read() as conn:
+            suspended = await conn.scalar(select(t.accounts.c.suspended_at).where(t.accounts.c.id == signer))
+        assert suspended is not None
+        assert await _favourites(rt, post) == 0 and await _count(rt, t.favourites) == 0
+        assert await _count(rt, t.notifications) == 0
+        assert await _count(rt, t.jobs) == 0
 
-    async def scenario():
-        rt = Runtime.from_settings(Settings(database_url=url, data_dir=tmp_path))
-        try:
-            signer, (post,) = await _world(rt)
-            delete = {"id": f"{REMOTE}#delete", "type": "Delete", "actor": REMOTE, "object": REMOTE}
-            await _run(rt, signer, [delete, _like(rt, 1, post)])  # one batch, the Delete first
-            async with rt.db.read() as conn:
-                favourites = await conn.scalar(select(t.statuses.c.favourites_count).where(t.statuses.c.id == post))
-                suspended = await conn.scalar(select(t.accounts.c.suspended_at).where(t.accounts.c.id == signer))
-            assert suspended is not None
-            assert favourites == 0 and await _count(rt, t.favourites) == 0
-            assert await _count(rt, t.notifications) == 0
-            assert await _count(rt, t.jobs) == 0
-        finally:
-            await rt.close()
-
-    asyncio.run(scenario())
+    _run_against_new_database(tmp_path, scenario)

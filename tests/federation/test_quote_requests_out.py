@@ -19,6 +19,7 @@ FEDERATION = {"federation_allow_private": "1", "rate_limits_enabled": "0"}
 def find_post(client, uri: str) -> dict:
     found = client.search_v2(uri, resolve=True, result_type="statuses")["statuses"]
     assert found, f"{uri} not resolved"
+    assert found[0]["uri"] == uri
     return found[0]
 
 
@@ -81,21 +82,28 @@ def quote_request_sent(origin, host: str, request_id: str) -> dict:
                                  None))
 
 
-def test_quote_stays_pending_until_its_author_answers_and_forgeries_change_nothing(world):
+def _quoted_remote_post(world, text: str, take: str):
+    """A remote author's post quoted by a new local user: (author, mallory — another account on the
+    author's server, client, local copy of the post, the quote, the QuoteRequest Spark sent)."""
     spark, origin = world
     author = origin.actor("victim.test", "author")
-    mallory = origin.actor("victim.test", "mallory", key_index=1)  # same server, another account
-    evil = origin.actor("evil.test", "evil", key_index=2)
-    post = author.note("Ask before you quote me")
+    mallory = origin.actor("victim.test", "mallory", key_index=1)
+    post = author.note(text)
     origin.serve(post["id"], post)
     client = spark.new_user()
     copy = find_post(client, post["id"])
-    quote = client.status_post("My take", quoted_status_id=copy["id"])
-
+    quote = client.status_post(take, quoted_status_id=copy["id"])
     request = quote_request_sent(origin, "victim.test", quote["uri"] + "#quote_request")
+    return author, mallory, client, copy, quote, request
+
+
+def test_quote_stays_pending_until_its_author_answers_and_forgeries_change_nothing(world):
+    spark, origin = world
+    author, mallory, client, copy, quote, request = _quoted_remote_post(world, "Ask before you quote me", "My take")
+    evil = origin.actor("evil.test", "evil", key_index=2)
     assert request["actor"] == f"{spark.url}/users/{client.me()['username']}"
-    assert request["object"] == post["id"]
-    assert request["instrument"]["id"] == quote["uri"] and request["instrument"]["quote"] == post["id"]
+    assert request["object"] == copy["uri"]  # the remote post's own id
+    assert request["instrument"]["id"] == quote["uri"] and request["instrument"]["quote"] == copy["uri"]
 
     def state() -> str:
         settle(spark)
@@ -140,14 +148,8 @@ def test_quote_stays_pending_until_its_author_answers_and_forgeries_change_nothi
 def test_a_late_reject_revokes_an_accepted_quote(world):
     """Mastodon reads a Reject of a QuoteRequest it had accepted as the author changing their mind."""
     spark, origin = world
-    author = origin.actor("victim.test", "author")
-    mallory = origin.actor("victim.test", "mallory", key_index=1)
-    post = author.note("Quote me, then I'll think again")
-    origin.serve(post["id"], post)
-    client = spark.new_user()
-    copy = find_post(client, post["id"])
-    quote = client.status_post("Agreed", quoted_status_id=copy["id"])
-    request = quote_request_sent(origin, "victim.test", quote["uri"] + "#quote_request")
+    author, mallory, client, copy, quote, request = _quoted_remote_post(world, "Quote me, then I'll think again",
+                                                                        "Agreed")
     stamp = author.url("/users/author/quote_authorizations/2")
 
     def answer(actor, kind: str, **extra) -> dict:

@@ -49,7 +49,7 @@ async def verify_credentials(request, grant):
 @endpoint("read:accounts", public=True)
 async def get_account(request, _grant):
     rt = runtime(request)
-    row = await account_service.get_account(rt, params.Params(dict(request.path_params)).id("id"))
+    row = await account_service.get_account(rt, params.path_id(request))
     return json_response(account_json(rt, row))
 
 
@@ -75,7 +75,7 @@ async def lookup(request, _grant):
 @endpoint()
 async def identity_proofs(request, _grant):
     """Deprecated: Mastodon 3.5 dropped identity proofs and answers an empty list for any account it knows."""
-    await account_service.get_account(runtime(request), params.Params(dict(request.path_params)).id("id"))
+    await account_service.get_account(runtime(request), params.path_id(request))
     return json_response([])
 
 

@@ -39,7 +39,7 @@ def announcement_json(rt, item: announcements.Announcement) -> dict:
 
 
 def _target(request) -> tuple[int | None, str]:
-    return params.Params(dict(request.path_params)).id("id"), request.path_params.get("name", "")
+    return params.path_id(request), request.path_params.get("name", "")
 
 
 @endpoint("read")

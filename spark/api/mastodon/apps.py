@@ -10,7 +10,7 @@ from spark.api.responses import json_response
 from spark.services import apps as app_service
 
 
-def app_json(app, *, secret: bool, vapid_key: str) -> dict:
+def app_json(rt, app, *, secret: bool) -> dict:
     uris = app.redirect_uris.split("\n")
     out = {
         "id": str(app.id),
@@ -19,7 +19,7 @@ def app_json(app, *, secret: bool, vapid_key: str) -> dict:
         "scopes": app.scopes.split(),
         "redirect_uri": uris[0] if len(uris) == 1 else "\n".join(uris),
         "redirect_uris": uris,
-        "vapid_key": vapid_key,
+        "vapid_key": rt.settings.vapid_keys[1],
     }
     if secret:
         out.update(client_id=app.client_id, client_secret=app.client_secret, client_secret_expires_at=0)
@@ -37,8 +37,7 @@ async def create_app(request):
     app = await app_service.create_app(
         runtime(request), name=p.str("client_name"), redirect_uris=redirect_uris,
         scopes=p.str("scopes", max_length=1000), website=p.str("website", max_length=2000))
-    return json_response(app_json(app, secret=True, vapid_key=runtime(request).settings.vapid_keys[1]),
-                         headers=headers)
+    return json_response(app_json(runtime(request), app, secret=True), headers=headers)
 
 
 @endpoint(user=False)
@@ -46,7 +45,7 @@ async def verify_app(request, grant):
     app = await app_service.get_app(runtime(request), grant.app_id) if grant.app_id else None
     if app is None:
         return json_response({"name": "Spark", "website": None, "scopes": sorted(grant.scopes)})
-    return json_response(app_json(app, secret=False, vapid_key=runtime(request).settings.vapid_keys[1]))
+    return json_response(app_json(runtime(request), app, secret=False))
 
 
 routes = [

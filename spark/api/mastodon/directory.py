@@ -6,7 +6,7 @@ from starlette.routing import Route
 
 from spark.api import params
 from spark.api.auth import endpoint, runtime
-from spark.api.pagination import MAX_OFFSET
+from spark.api.pagination import offset_params
 from spark.api.presenters import account_json
 from spark.api.responses import json_response
 from spark.services import directory as directory_service
@@ -16,9 +16,10 @@ from spark.services import directory as directory_service
 async def directory(request, grant):
     p = await params.parse(request)
     rt = runtime(request)
+    offset, limit = offset_params(p, 40, 80)
     rows = await directory_service.directory(
         rt, grant.user_id if grant else None, order=p.str("order", "active", max_length=16),
-        local=bool(p.bool("local")), offset=p.int("offset", 0, minimum=0, maximum=MAX_OFFSET), limit=max(1, min(p.int("limit", 40), 80)))
+        local=bool(p.bool("local")), offset=offset, limit=limit)
     return json_response([account_json(rt, row) for row in rows])
 
 

@@ -6,11 +6,10 @@ from starlette.routing import Route
 
 from spark.api import params
 from spark.api.auth import endpoint, runtime
-from spark.api.pagination import link_header, page_params
+from spark.api.pagination import link_header, page_of
 from spark.api.responses import json_response
 from spark.domain.errors import Invalid
 from spark.services import domain_blocks
-from spark.services.paging import Page
 
 
 async def _domain(request) -> str:
@@ -22,9 +21,8 @@ async def _domain(request) -> str:
 
 @endpoint("read:blocks")
 async def index(request, grant):
-    max_id, since_id, min_id, limit = page_params(await params.parse(request), 100, 200)
     rows = await domain_blocks.blocked_domains(runtime(request), grant.user_id,
-                                               Page(max_id=max_id, since_id=since_id, min_id=min_id, limit=limit))
+                                               page_of(await params.parse(request), 100, 200))
     return json_response([domain for _, domain in rows], headers=link_header(request, [i for i, _ in rows]))
 
 

@@ -10,20 +10,18 @@ from spark.api.mastodon.relationships import accounts_page, page_query, relation
 from spark.services import endorsements
 
 
-def _id(request) -> int | None:
-    return params.Params(dict(request.path_params)).id("id")
-
-
 @endpoint("write:accounts")
 async def endorse(request, grant):
-    await endorsements.endorse(runtime(request), grant.user_id, _id(request))
-    return await relationship_response(request, grant.user_id, _id(request))
+    target = params.path_id(request)
+    await endorsements.endorse(runtime(request), grant.user_id, target)
+    return await relationship_response(request, grant.user_id, target)
 
 
 @endpoint("write:accounts")
 async def unendorse(request, grant):
-    await endorsements.unendorse(runtime(request), grant.user_id, _id(request))
-    return await relationship_response(request, grant.user_id, _id(request))
+    target = params.path_id(request)
+    await endorsements.unendorse(runtime(request), grant.user_id, target)
+    return await relationship_response(request, grant.user_id, target)
 
 
 @endpoint("read:accounts")
@@ -34,7 +32,7 @@ async def mine(request, grant):
 
 @endpoint("read:accounts", public=True)
 async def of_account(request, grant):
-    rows = await endorsements.endorsed(runtime(request), grant.user_id if grant else None, _id(request),
+    rows = await endorsements.endorsed(runtime(request), grant.user_id if grant else None, params.path_id(request),
                                        **await page_query(request))
     return accounts_page(request, rows)
 

@@ -22,10 +22,6 @@ def _featured(request, found: list) -> object:
     return json_response([featured_tag_json(rt, f) for f in found])
 
 
-def _id(request, key: str = "id") -> int | None:
-    return params.Params(dict(request.path_params)).id(key)
-
-
 @endpoint("read:accounts")
 async def index(request, grant):
     return _featured(request, await featured_tags.of_account(runtime(request), grant.user_id))
@@ -40,7 +36,7 @@ async def create(request, grant):
 
 @endpoint("write:accounts")
 async def destroy(request, grant):
-    await featured_tags.remove(runtime(request), grant.user_id, _id(request))
+    await featured_tags.remove(runtime(request), grant.user_id, params.path_id(request))
     return json_response({})
 
 
@@ -52,7 +48,7 @@ async def suggestions(request, grant):
 
 @endpoint("read:accounts", public=True)
 async def of_account(request, grant):
-    return _featured(request, await featured_tags.of_account(runtime(request), _id(request)))
+    return _featured(request, await featured_tags.of_account(runtime(request), params.path_id(request)))
 
 
 routes = [

@@ -6,12 +6,11 @@ from starlette.routing import Route
 
 from spark.api import params
 from spark.api.auth import endpoint, runtime
-from spark.api.pagination import link_header, page_params
+from spark.api.pagination import link_header, page_of
 from spark.api.presenters import account_json, iso, status_json
 from spark.api.responses import json_response
 from spark.domain.notification_policy import FIELDS
 from spark.services import notification_policy, notification_requests
-from spark.services.paging import Page
 
 
 def policy_json(policy: dict[str, str], summary: dict[str, int]) -> dict:
@@ -29,10 +28,6 @@ def request_json(rt, request: notification_requests.Request, viewer_id: int) -> 
     }
 
 
-def _id(request) -> int | None:
-    return params.Params(dict(request.path_params)).id("id")
-
-
 @endpoint("read:notifications")
 async def policy_show(request, grant):
     return json_response(policy_json(*await notification_policy.get(runtime(request), grant.user_id)))
@@ -48,27 +43,26 @@ async def policy_update(request, grant):
 @endpoint("read:notifications")
 async def index(request, grant):
     p = await params.parse(request)
-    max_id, since_id, min_id, limit = page_params(p, 40, 80)
-    found = await notification_requests.pending(runtime(request), grant.user_id, Page(max_id, since_id, min_id, limit))
+    found = await notification_requests.pending(runtime(request), grant.user_id, page_of(p, 40, 80))
     return json_response([request_json(runtime(request), r, grant.user_id) for r in found],
                          headers=link_header(request, [r.row.id for r in found]))
 
 
 @endpoint("read:notifications")
 async def show(request, grant):
-    found = await notification_requests.get(runtime(request), grant.user_id, _id(request))
+    found = await notification_requests.get(runtime(request), grant.user_id, params.path_id(request))
     return json_response(request_json(runtime(request), found, grant.user_id))
 
 
 @endpoint("write:notifications")
 async def accept(request, grant):
-    await notification_requests.accept_one(runtime(request), grant.user_id, _id(request))
+    await notification_requests.accept_one(runtime(request), grant.user_id, params.path_id(request))
     return json_response({})
 
 
 @endpoint("write:notifications")
 async def dismiss(request, grant):
-    await notification_requests.dismiss_one(runtime(request), grant.user_id, _id(request))
+    await notification_requests.dismiss_one(runtime(request), grant.user_id, params.path_id(request))
     return json_response({})
 
 

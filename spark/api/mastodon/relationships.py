@@ -6,7 +6,7 @@ from starlette.routing import Route
 
 from spark.api import params
 from spark.api.auth import endpoint, runtime
-from spark.api.pagination import link_header, page_params
+from spark.api.pagination import MAX_OFFSET, link_header, page_params
 from spark.api.presenters import account_json
 from spark.api.responses import json_response
 from spark.services import blocks, follows, relationships
@@ -158,7 +158,7 @@ async def search(request, grant):
     p = await params.parse(request)
     rows = await relationships.search_accounts(
         rt, grant.user_id, p.str("q", "", max_length=500) or "", limit=p.int("limit", 40, minimum=1, maximum=80),
-        offset=p.int("offset", 0, minimum=0, maximum=10_000), following_only=bool(p.bool("following")))
+        offset=p.int("offset", 0, minimum=0, maximum=MAX_OFFSET), following_only=bool(p.bool("following")))
     return json_response([account_json(rt, r) for r in rows])
 
 

@@ -35,8 +35,7 @@ async def index_v2(request, grant):
 
 @endpoint("read:accounts")  # Mastodon asks `read` here too
 async def dismiss(request, grant):
-    account_id = params.Params(dict(request.path_params)).id("account_id")
-    await suggestions.dismiss(runtime(request), grant.user_id, account_id)
+    await suggestions.dismiss(runtime(request), grant.user_id, params.path_id(request, "account_id"))
     return json_response({})
 
 

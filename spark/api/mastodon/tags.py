@@ -6,11 +6,10 @@ from starlette.routing import Route
 
 from spark.api import params
 from spark.api.auth import endpoint, runtime
-from spark.api.pagination import link_header, page_params
+from spark.api.pagination import link_header, page_of
 from spark.api.presenters import tag_json
 from spark.api.responses import json_response
 from spark.services import featured_tags, tags
-from spark.services.paging import Page
 
 
 def _tag(request, view):
@@ -35,9 +34,8 @@ async def unfollow(request, grant):
 
 @endpoint("read:follows")
 async def followed(request, grant):
-    max_id, since_id, min_id, limit = page_params(await params.parse(request), 100, 200)
     rt = runtime(request)
-    found = await tags.followed(rt, grant.user_id, Page(max_id, since_id, min_id, limit))
+    found = await tags.followed(rt, grant.user_id, page_of(await params.parse(request), 100, 200))
     return json_response([tag_json(rt, view) for _, view in found],
                          headers=link_header(request, [row_id for row_id, _ in found]))
 

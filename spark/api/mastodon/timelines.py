@@ -6,7 +6,7 @@ from starlette.routing import Route
 
 from spark.api import params
 from spark.api.auth import endpoint, runtime
-from spark.api.pagination import link_header, page_params
+from spark.api.pagination import link_header, page_of
 from spark.api.presenters import statuses_fragment
 from spark.api.responses import json_response
 from spark.services import conversations, timelines, trends
@@ -15,8 +15,7 @@ from spark.services.paging import Page
 
 async def _page(request) -> tuple[params.Params, Page]:
     p = await params.parse(request)
-    max_id, since_id, min_id, limit = page_params(p, 20, 40)
-    return p, Page(max_id, since_id, min_id, limit)
+    return p, page_of(p, 20, 40)
 
 
 def _present(request, views, viewer):

@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from spark.api import params
 from spark.api.auth import endpoint, runtime
-from spark.api.pagination import MAX_OFFSET, offset_link_header
+from spark.api.pagination import offset_link_header, offset_params
 from spark.api.presenters import statuses_json, tag_json
 from spark.api.responses import json_response
 from spark.services import trends
@@ -26,9 +26,7 @@ def trend_link_json(link: trends.TrendingLink) -> dict:
 
 
 async def _window(request, default: int, maximum: int) -> tuple[int, int]:
-    """(offset, limit): a limit out of range is clamped, as Mastodon does; a negative offset is refused."""
-    p = await params.parse(request)
-    return p.int("offset", 0, minimum=0, maximum=MAX_OFFSET), max(1, min(p.int("limit", default), maximum))
+    return offset_params(await params.parse(request), default, maximum)
 
 
 def _page(request, items: list, offset: int, limit: int):
