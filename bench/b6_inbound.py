@@ -24,13 +24,14 @@ from pathlib import Path
 
 import aiohttp
 import orjson
+import requests
 from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import DATA, free_port, seeded_database, start, stop  # noqa: E402
-from bench.seed import seed_remote_senders  # noqa: E402
+from bench.common import DATA, free_port, seeded_database, start, stop, working_copy  # noqa: E402
+from bench.seed import point_inboxes, seed_remote_senders  # noqa: E402
 from spark.adapters import jobs_sql  # noqa: E402
 from spark.adapters.db import schema as t  # noqa: E402
 from spark.adapters.db.database import Database  # noqa: E402
@@ -122,21 +123,30 @@ def cpu_seconds(pid: int) -> float:
 
 def run(backend: str, n: int, servers: int, postgres_url: str) -> str:
     name = f"b6-{backend}-{servers}"
-    url, facts = seeded_database(name, backend, postgres_url, lambda u: asyncio.run(seed_remote_senders(u, servers)))
-    port = free_port()
+    seeded, facts = seeded_database(name, backend, postgres_url,
+                                    lambda u: asyncio.run(seed_remote_senders(u, servers)))
+    url = working_copy(seeded)
+    port, sink_port = free_port(), free_port()
     base = f"http://127.0.0.1:{port}"
     inbox = base + "/inbox"
+    # The Accepts of the Follows go to a sink standing in for the senders' inboxes (s{N}.bench.invalid).
+    asyncio.run(point_inboxes(url, f"http://127.0.0.1:{sink_port}", lambda row: row.domain.split(".")[0][1:]))
     env = {**os.environ, "SPARK_DATABASE_URL": url, "SPARK_DATA_DIR": str(DATA / name),
            "SPARK_DOMAIN": f"127.0.0.1:{port}", "SPARK_RATE_LIMITS_ENABLED": "0",
-           # Accepts of the Follows go to a closed loopback port: refused at once, retried later.
            "SPARK_FEDERATION_ALLOW_PRIVATE": "1"}
     work = activities(n, servers, base, facts["post_ids"], seed=int(time.time()))
     prepared = signed(work, facts["private_keys"], inbox)
     spark = start([sys.executable, "-m", "spark", "serve", "--host", "127.0.0.1", "--port", str(port),
                    "--log-level", "warning"], env, base + "/health")
     print(f"spark pid {spark.pid}, log {spark.log}", flush=True)
+    sink = None
     db = Database(normalize_database_url(url))
     try:
+        actor = requests.get(base + "/users/target", headers={"Accept": "application/activity+json"}, timeout=30)
+        key_file = DATA / name / "target.pem"
+        key_file.write_text(actor.json()["publicKey"]["publicKeyPem"])
+        sink = start([sys.executable, str(ROOT / "bench" / "sink.py"), str(sink_port), str(key_file)], env,
+                     f"http://127.0.0.1:{sink_port}/stats")
         started = time.perf_counter()
         elapsed, latencies, statuses = asyncio.run(send(inbox, prepared, servers))
 
@@ -147,8 +157,11 @@ def run(backend: str, n: int, servers: int, postgres_url: str) -> str:
         asyncio.run(drain())
         processed = time.perf_counter() - started
         cpu = cpu_seconds(spark.pid)
+        accepts = requests.get(f"http://127.0.0.1:{sink_port}/stats", timeout=30).json()
     finally:
         stop(spark)
+        if sink:
+            stop(sink)
     publics = {}
     for i in range(servers):
         from cryptography.hazmat.primitives import serialization
@@ -162,7 +175,7 @@ def run(backend: str, n: int, servers: int, postgres_url: str) -> str:
     return (f"B6 inbound {backend} N={n} S={servers}: accepted {accepted} ({rate:.0f}/s, 202 p50 "
             f"{statistics.median(latencies) * 1000:.0f} ms p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.0f} ms,"
             f" statuses {statuses}), all processed after {processed:.1f} s ({n / processed:.0f}/s), Spark CPU "
-            f"{cpu / n * 1000:.2f} ms per activity | "
+            f"{cpu / n * 1000:.2f} ms per activity, Accepts verified by the sink {accepts['verified']} | "
             f"floor verify+store {floor_rate:.0f}/s | ratio {rate / floor_rate:.2f} | target >=500/s (issue), >=0.3")
 
 

@@ -70,6 +70,30 @@ def seeded_database(name: str, backend: str, postgres_url: str, seed: Callable[[
     return url, facts
 
 
+def working_copy(url: str) -> str:
+    """A copy of a seeded database for one run, so that runs which write start from the same data
+    (activities, jobs and posts of earlier runs would otherwise pile up and change what is measured)."""
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        seeded = Path(url.removeprefix("sqlite:///"))
+        copy = seeded.with_name("run.sqlite3")
+        for leftover in (copy, copy.with_name(copy.name + "-wal"), copy.with_name(copy.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+        source, target = sqlite3.connect(seeded), sqlite3.connect(copy)
+        try:
+            source.backup(target)
+        finally:
+            source.close()
+            target.close()
+        return f"sqlite:///{copy}"
+    base, name = url.rsplit("/", 1)
+    admin = f"{base}/postgres"  # a template must have no connections, this one's included
+    pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}_run"')
+    pg_admin(admin, f'CREATE DATABASE "{name}_run" TEMPLATE "{name}"')
+    return f"{base}/{name}_run"
+
+
 def empty_redis(url: str) -> str:
     """`url`, its database emptied: feeds cached by an earlier run, on another copy of the data, would name
     posts this database never had."""

@@ -11,9 +11,10 @@ import asyncio
 import itertools
 import random
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select
 
 from spark.adapters.db import schema as t
 from spark.adapters.db import search_index
@@ -220,14 +221,14 @@ async def seed_remote_senders(url: str, servers: int, posts: int = 100) -> dict:
     return {"post_ids": post_ids, "private_keys": [k[0] for k in keys]}
 
 
-async def point_inboxes(url: str, base: str) -> None:
-    """Aim every remote account's inbox at `base`/inbox/N (the sink of this run)."""
+async def point_inboxes(url: str, base: str, number: Callable[[Row], str] = lambda row: row.username[1:]) -> None:
+    """Aim every remote account's inbox at `base`/inbox/N (the sink of this run), N from `number`."""
     db = Database(normalize_database_url(url))
     async with db.write() as conn:
-        rows = (await conn.execute(select(t.accounts.c.id, t.accounts.c.username).where(
+        rows = (await conn.execute(select(t.accounts.c.id, t.accounts.c.username, t.accounts.c.domain).where(
             t.accounts.c.domain != ""))).all()
         await conn.execute(t.accounts.update().where(t.accounts.c.id == bindparam("account_id")).values(
-            inbox_url=bindparam("inbox")), [{"account_id": r.id, "inbox": f"{base}/inbox/{r.username[1:]}"}
+            inbox_url=bindparam("inbox")), [{"account_id": r.id, "inbox": f"{base}/inbox/{number(r)}"}
                                             for r in rows])
         await conn.execute(t.jobs.delete())
         await conn.execute(t.federation_domains.delete())

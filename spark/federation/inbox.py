@@ -137,28 +137,41 @@ async def process_many(rt: Runtime, conn: AsyncConnection, payloads: list[dict])
     the indexes of those undone, to be run on their own: they failed, or need another server, which is not
     asked while the batch holds the database writer."""
     undone = []
+    signers = {row.id: row for row in await conn.execute(_SIGNERS, {"ids": list({p["signer_id"] for p in payloads})})}
     with deref.offline():
         for index, payload in enumerate(payloads):
             try:
                 async with rt.db.savepoint(conn):
-                    await _apply(rt, conn, payload)
+                    await _apply(rt, conn, payload, signers)
             except Exception as error:  # noqa: BLE001 - run again alone, where failures are logged and retried
                 logger.debug("inbox activity deferred from its batch: %r", error)
                 undone.append(index)
+            _forget_signers(signers, payload)
     return undone
 
 
-async def _apply(rt: Runtime, conn: AsyncConnection, payload: dict) -> None:
-    """One activity of a batch. Its signer is read now, not once for the batch: an activity before it may
-    have deleted it (a Delete of the actor). It is marked seen first, which also tells whether it was (one
-    statement instead of two); if its handler fails, the savepoint undoes the mark."""
-    signer = await _signer(conn, payload["signer_id"])
+async def _apply(rt: Runtime, conn: AsyncConnection, payload: dict, signers: dict) -> None:
+    """One activity of a batch, its signer as read for the batch (or again, see _forget_signers). It is
+    marked seen first, which also tells whether it was (one statement instead of two); if its handler fails,
+    the savepoint undoes the mark."""
+    signer_id = payload["signer_id"]
+    signer = signers[signer_id] if signer_id in signers else await _signer(conn, signer_id)
     if _usable(signer) and await _first_time(conn, payload["activity"]):
         await _handle(rt, signer, payload["activity"])
 
 
+def _forget_signers(signers: dict, payload: dict) -> None:
+    """After an activity, the signer rows it may have changed are read again when next needed: its own (it
+    may have deleted or updated itself, or changed its counts), and every one after a Move (the new account
+    gains followers)."""
+    if "Move" in types_of(payload["activity"]):
+        signers.clear()
+    signers.pop(payload["signer_id"], None)
+
+
 # Statements run for every activity, built once: building one cost as much as running it (B6).
 _SIGNER = select(t.accounts).where(t.accounts.c.id == bindparam("id"))
+_SIGNERS = select(t.accounts).where(t.accounts.c.id.in_(bindparam("ids", expanding=True)))
 _mark_seen: dict[str, Insert] = {}  # by dialect: insert_ignore is spelled differently
 
 

@@ -46,18 +46,18 @@ def local_followers(author_id: int, *, reblogs_only: bool = False):
     return query.where(t.follows.c.show_reblogs.is_(True)) if reblogs_only else query
 
 
-async def fan_out(conn, *, status_id: int, author_id: int, visibility: int, is_reblog: bool,
+async def fan_out(conn, *, status_id: int, author_id: int, local: bool, visibility: int, is_reblog: bool,
                   mentioned_ids: list[int]) -> list[int]:
-    """Put a new post on its author's and its local audience's home feeds; returns whose."""
+    """Put a new post on its author's (if `local`) and its local audience's home feeds; returns whose."""
     if visibility != Visibility.DIRECT:
         audience = local_followers(author_id, reblogs_only=is_reblog)
     else:
         audience = select(t.accounts.c.id).where(t.accounts.c.id.in_(mentioned_ids), t.accounts.c.domain == "")
-    await add_own(conn, account_id=author_id, status_id=status_id)
+    own = await add_own(conn, account_id=author_id, status_id=status_id, local=local)
     rows = audience.with_only_columns(audience.selected_columns[0], literal(status_id))
     inserted = list((await conn.execute(_insert_ignore(conn, rows).returning(t.home_feed.c.account_id))).scalars())
     _changed(conn, FeedChange(added=status_id, account_ids=inserted))
-    return [author_id, *inserted]
+    return [*own, *inserted]
 
 
 async def fan_out_to_tags(conn, *, status_id: int, author_id: int) -> list[int]:
@@ -96,10 +96,14 @@ async def unmerge_tag(conn, *, follower_id: int, tag_id: int) -> None:
     _changed(conn, FeedChange(dropped=True, account_ids=[follower_id]))
 
 
-async def add_own(conn, *, account_id: int, status_id: int) -> None:
-    """An author sees their own post on their home feed at once, whatever happens to the fan-out."""
+async def add_own(conn, *, account_id: int, status_id: int, local: bool) -> list[int]:
+    """A local author sees their own post on their home feed at once, whatever happens to the fan-out.
+    A remote author has no home feed here (merged posts are read from `statuses`); returns whose feed."""
+    if not local:
+        return []
     await conn.execute(_insert_ignore(conn, select(literal(account_id), literal(status_id))))
     _changed(conn, FeedChange(added=status_id, account_ids=[account_id]))
+    return [account_id]
 
 
 async def merge_account(conn, *, follower_id: int, target_id: int, limit: int = MERGE_ON_FOLLOW) -> None:

@@ -225,17 +225,16 @@ async def distribute(rt: Runtime, conn, *, status_id: int, author, visibility: i
         # The post that crosses the line is still fanned out, while the followers' open streams learn to
         # listen on the account's own channel (events.merged_author) for the next ones.
         events.rules_changed(conn, await feeds.mark_merge_at_read(conn, author.id, celebrity))
+    own_feed = not author.domain
     if visibility != Visibility.DIRECT and celebrity and author.merge_at_read:
-        await feeds.add_own(conn, account_id=author.id, status_id=status_id)
+        recipients = await feeds.add_own(conn, account_id=author.id, status_id=status_id, local=own_feed)
         events.merged_posted(conn, status_id=status_id, author_id=author.id, is_reblog=is_reblog)
-        recipients = [author.id]
     elif visibility == Visibility.DIRECT or author.followers_count <= rt.settings.fanout_inline_max:
-        recipients = await feeds.fan_out(conn, status_id=status_id, author_id=author.id, visibility=visibility,
-                                         is_reblog=is_reblog, mentioned_ids=mentioned_ids)
+        recipients = await feeds.fan_out(conn, status_id=status_id, author_id=author.id, local=own_feed,
+                                         visibility=visibility, is_reblog=is_reblog, mentioned_ids=mentioned_ids)
     else:
-        await feeds.add_own(conn, account_id=author.id, status_id=status_id)
+        recipients = await feeds.add_own(conn, account_id=author.id, status_id=status_id, local=own_feed)
         await jobs_sql.enqueue(conn, "fan_out", {"status_id": status_id})
-        recipients = [author.id]
     if tags and visibility == Visibility.PUBLIC and not is_reblog and author.silenced_at is None:
         recipients += await feeds.fan_out_to_tags(conn, status_id=status_id, author_id=author.id)
     await events.status_posted(conn, status_id=status_id, author_id=author.id, visibility=visibility, local=local,
@@ -248,7 +247,7 @@ async def fan_out_job(rt: Runtime, payload: dict) -> None:
         row = await get_row(conn, payload["status_id"])
         if row is None:
             return  # deleted before its fan-out ran
-        recipients = await feeds.fan_out(conn, status_id=row.id, author_id=row.account_id,
+        recipients = await feeds.fan_out(conn, status_id=row.id, author_id=row.account_id, local=row.local,
                                          visibility=row.visibility, is_reblog=bool(row.reblog_of_id),
                                          mentioned_ids=[])
         events.reached_feeds(conn, status_id=row.id, account_ids=[a for a in recipients if a != row.account_id])

@@ -19,7 +19,9 @@ _BLOCKED = select(exists().where(or_(
     and_(t.blocks.c.account_id == bindparam("a"), t.blocks.c.target_account_id == bindparam("b")),
     and_(t.blocks.c.account_id == bindparam("b"), t.blocks.c.target_account_id == bindparam("a")))))
 _SUSPENDED_AT = select(t.accounts.c.suspended_at).where(t.accounts.c.id == bindparam("id"))
-_ROW = select(t.statuses).where(t.statuses.c.id == bindparam("id"))
+# A row read by get_row carries its author's suspension, which spares visible() a query.
+_ROW = (select(t.statuses, t.accounts.c.suspended_at.label("author_suspended_at"))
+        .join(t.accounts, t.accounts.c.id == t.statuses.c.account_id).where(t.statuses.c.id == bindparam("id")))
 
 
 async def blocked_between(conn, a: int, b: int) -> bool:
@@ -30,8 +32,11 @@ async def visible(conn, row, viewer_id: int | None) -> bool:
     """Whether `viewer_id` may see the status `row` (visibility, mentions, follows, blocks)."""
     if row is None:
         return False
-    author = await conn.scalar(_SUSPENDED_AT, {"id": row.account_id})
-    if author is not None:
+    if "author_suspended_at" in row._fields:
+        suspended = row.author_suspended_at
+    else:
+        suspended = await conn.scalar(_SUSPENDED_AT, {"id": row.account_id})
+    if suspended is not None:
         return False
     if viewer_id is not None and viewer_id != row.account_id and await blocked_between(conn, viewer_id, row.account_id):
         return False

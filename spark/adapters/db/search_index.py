@@ -14,6 +14,7 @@ from spark.domain.search import Term, searchable_text
 
 status_search = table("status_search", column("rowid"), column("body"))
 BACKFILL_BATCH = 5_000
+_PUT = insert(status_search).prefix_with("OR REPLACE")
 
 
 async def put(conn, posts: Iterable[tuple[int, str, str]]) -> None:
@@ -21,10 +22,8 @@ async def put(conn, posts: Iterable[tuple[int, str, str]]) -> None:
     if conn.dialect.name != "sqlite":
         return
     rows = [{"rowid": status_id, "body": searchable_text(spoiler, content)} for status_id, spoiler, content in posts]
-    if rows:  # one statement per post, as a seed may index more posts than a statement takes parameters
-        await conn.execute(delete(status_search).where(status_search.c.rowid == bindparam("id")),
-                           [{"id": row["rowid"]} for row in rows])
-        await conn.execute(insert(status_search), rows)
+    if rows:  # an edited post's entry is replaced; many rows go as one statement run per row
+        await conn.execute(_PUT, rows)
 
 
 async def remove(conn, ids: list[int]) -> None:
