@@ -139,12 +139,11 @@ async def remove_from_followers(rt: Runtime, account_id: int, follower_id: int |
         await remove_follow(conn, follower.id, account_id, rt=rt)
 
 
-async def receive_follow(rt: Runtime, follower_id: int, target_id: int, uri: str) -> None:
-    """A remote account's Follow: accepted at once (and the Accept sent back) unless the target is
-    locked, when it waits as a request. A repeated Follow is answered again (its Accept may be lost)."""
+async def receive_follow(rt: Runtime, follower, target, uri: str) -> None:
+    """A remote account's Follow (the rows of both accounts, as the inbox read them): accepted at once (and
+    the Accept sent back) unless the target is locked, when it waits as a request. A repeated Follow is
+    answered again (its Accept may be lost)."""
     async with rt.db.write() as conn:
-        target = await target_account(conn, target_id)
-        follower = await target_account(conn, follower_id)
         if await blocked_between(conn, follower.id, target.id) or await blocks_domain(conn, target.id, follower.domain):
             await outbox.follow_answered(rt, conn, target, follower, uri, accepted=False)
             return

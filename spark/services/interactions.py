@@ -77,9 +77,9 @@ async def liked_status_id(rt: Runtime, account_id: int, uri: str) -> int | None:
 
 
 async def reblog(rt: Runtime, account_id: int, status_id: int | None, visibility: Visibility, *,
-                 remote_uri: str | None = None) -> int:
+                 remote_uri: str | None = None, booster=None) -> int:
     """Repost; returns the id of the repost (an existing one if already reposted). A remote account's
-    repost (an Announce) carries its own uri."""
+    repost (an Announce) carries its own uri, and its account row (`booster`) as the inbox read it."""
     if visibility == Visibility.DIRECT:
         raise Invalid("Validation failed: Visibility of a repost cannot be direct")
     async with rt.db.write() as conn:
@@ -95,7 +95,8 @@ async def reblog(rt: Runtime, account_id: int, status_id: int | None, visibility
         if own_private:
             visibility = Visibility.PRIVATE
         reblog_id = new_id()
-        booster = (await conn.execute(select(t.accounts).where(t.accounts.c.id == account_id))).first()
+        if booster is None:
+            booster = (await conn.execute(select(t.accounts).where(t.accounts.c.id == account_id))).first()
         now = datetime.now(UTC)
         await conn.execute(t.statuses.insert().values(
             id=reblog_id, account_id=account_id, reblog_of_id=row.id, visibility=int(visibility),

@@ -25,6 +25,6 @@ async def handle(rt: Runtime, actor, activity: dict) -> None:
     public = PUBLIC in ids_of(activity.get("to"))
     try:
         await interactions.reblog(rt, actor.id, target.id, Visibility.PUBLIC if public else Visibility.UNLISTED,
-                                  remote_uri=announce_id)
+                                  remote_uri=announce_id, booster=actor)
     except SparkError:
         pass  # not a post this account may repost (private, blocked)

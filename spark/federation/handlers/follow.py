@@ -13,4 +13,4 @@ async def handle(rt: Runtime, actor, activity: dict) -> None:
     follow_id = id_of(activity.get("id"))
     if target is None or follow_id is None or await buried(rt, follow_id):
         return  # not ours, or already undone (the Undo overtook it)
-    await follows.receive_follow(rt, actor.id, target.id, follow_id)
+    await follows.receive_follow(rt, actor, target, follow_id)
