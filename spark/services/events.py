@@ -49,8 +49,7 @@ def direct(account_id: int) -> str:
 
 def _emit(conn, channels, message: dict) -> None:
     payload = orjson.dumps(message)
-    for channel in dict.fromkeys(channels):
-        Database.after_commit(conn, (channel, payload))
+    Database.after_commit_all(conn, [(channel, payload) for channel in dict.fromkeys(channels)])
 
 
 def _public_channels(visibility: int, local: bool, tags: list[str], is_reblog: bool) -> list[str]:

@@ -277,6 +277,11 @@ class Database:
         """Queue `item` for `on_commit`, to be handed over only if this transaction commits."""
         conn.info.setdefault("after_commit", []).append(item)
 
+    @staticmethod
+    def after_commit_all(conn: AsyncConnection, items: list) -> None:
+        """`after_commit` for many items at once (a post's events for hundreds of home streams)."""
+        conn.info.setdefault("after_commit", []).extend(items)
+
     async def dispose(self) -> None:
         await self._writer.dispose()
         if self.is_sqlite:
