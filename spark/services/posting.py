@@ -200,7 +200,14 @@ async def _insert_post(rt: Runtime, conn, author_id: int, draft: Draft, applicat
     if draft.visibility == Visibility.DIRECT:
         await conversations.direct_posted(conn, status_id=status_id, author_id=author_id,
                                           conversation_id=conversation_id, mentioned_ids=[a.id for a in mentioned])
-    await outbox.post_published(rt, conn, status_id)
+    # Most posts on a small server go to no other server; building the Note to find out cost as much as the
+    # rest of posting. Other servers hear of a post that mentions, replies to or quotes a remote account's
+    # (a remote quote also asks for consent), and (unless direct) of any post by an account followed there.
+    concerns_remote = any(account.domain for account in mentioned) or any(
+        row is not None and not row.local for row in (parent, quoted))
+    if concerns_remote or (draft.visibility != Visibility.DIRECT
+                           and await outbox.has_remote_followers(conn, author_id)):
+        await outbox.post_published(rt, conn, status_id)
     return status_id
 
 
