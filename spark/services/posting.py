@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select, true, update
+from sqlalchemy import bindparam, delete, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from spark.adapters import jobs_sql
 from spark.adapters.db import schema as t
 from spark.adapters.db import search_index
 from spark.adapters.db.functions import greatest as greatest_of
+from spark.adapters.db.functions import insert_ignore
 from spark.domain import text as text_rules
 from spark.domain.errors import Invalid, NotFound
 from spark.domain.ids import new_id
@@ -78,15 +79,20 @@ async def render_text(rt: Runtime, conn, text: str) -> tuple[str, list, list[str
     return html, mentioned, parsed.tags
 
 
+_TAG_ID = select(t.tags.c.id).where(t.tags.c.name == bindparam("name"))
+
+
 async def tag_ids(conn, names: list[str]) -> list[int]:
+    """The ids of hashtags, new ones created. Two posts may bring the same new hashtag at once (on
+    PostgreSQL): the first insert wins, and the other post waits for it and uses its row."""
     ids = []
     for name in names[:50]:
         lower = name.lower()
-        existing = await conn.scalar(select(t.tags.c.id).where(t.tags.c.name == lower))
+        existing = await conn.scalar(_TAG_ID, {"name": lower})
         if existing is None:
-            existing = new_id()
-            await conn.execute(t.tags.insert().values(id=existing, name=lower, display_name=name,
-                                                      created_at=datetime.now(UTC)))
+            await conn.execute(insert_ignore(conn, t.tags, id=new_id(), name=lower, display_name=name,
+                                             created_at=datetime.now(UTC)))
+            existing = await conn.scalar(_TAG_ID, {"name": lower})
         ids.append(existing)
     return ids
 

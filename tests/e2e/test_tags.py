@@ -150,3 +150,17 @@ def test_tags_feature_and_unfeature_and_the_limit(server):
     with pytest.raises(MastodonAPIError) as error:
         owner.tag_feature(_tag())
     assert error.value.args[1] == 422
+
+
+def test_posts_bringing_the_same_new_hashtag_at_once_all_succeed(server):
+    """The first post to use a hashtag creates it. On PostgreSQL, posts written at the same moment used to
+    race for that insert, and all but one failed (422, "conflicts with stored data")."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    authors = [server.new_user() for _ in range(8)]
+    for attempt in range(3):  # three new hashtags, each posted by eight accounts at once
+        name = _tag()
+        with ThreadPoolExecutor(len(authors)) as pool:
+            posts = list(pool.map(lambda client, name=name: client.status_post(f"at once #{name}"), authors))
+        assert [post["tags"][0]["name"] for post in posts] == [name.lower()] * len(authors), attempt
+        assert len(authors[0].timeline_hashtag(name, limit=40)) == len(authors)
