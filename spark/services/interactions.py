@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func, select, update
 
 from spark.adapters.db import schema as t
-from spark.adapters.db.functions import greatest
+from spark.adapters.db.functions import greatest, insert_ignore
 from spark.domain.errors import Invalid, NotFound
 from spark.domain.ids import new_id
 from spark.domain.visibility import Visibility
@@ -41,11 +41,11 @@ async def favourite(rt: Runtime, account_id: int, status_id: int | None, *, uri:
     """Like a post; `uri` is the id of a remote account's Like activity."""
     async with rt.db.write() as conn:
         row = await _target(conn, status_id, account_id)
-        existing = await conn.scalar(select(t.favourites.c.id).where(
-            t.favourites.c.account_id == account_id, t.favourites.c.status_id == row.id))
-        if existing is None:
-            await conn.execute(t.favourites.insert().values(id=new_id(), account_id=account_id, status_id=row.id,
-                                                            uri=uri))
+        # Only the first like counts: a second (a double tap, a Like delivered again) changes nothing, even
+        # when both are written at once.
+        liked = await conn.execute(insert_ignore(conn, t.favourites, id=new_id(), account_id=account_id,
+                                                 status_id=row.id, uri=uri))
+        if liked.rowcount == 1:
             await conn.execute(update(t.statuses).where(t.statuses.c.id == row.id).values(
                 favourites_count=t.statuses.c.favourites_count + 1))
             await notifications.notify(conn, recipient_id=row.account_id, from_account_id=account_id,
@@ -134,12 +134,10 @@ async def unreblog(rt: Runtime, account_id: int, status_id: int | None) -> int:
 async def _toggle(rt: Runtime, table, account_id: int, status_id: int | None, on: bool) -> int:
     async with rt.db.write() as conn:
         row = await _target(conn, status_id, account_id)
-        existing = await conn.scalar(select(table.c.id).where(table.c.account_id == account_id,
-                                                              table.c.status_id == row.id))
-        if on and existing is None:
-            await conn.execute(table.insert().values(id=new_id(), account_id=account_id, status_id=row.id))
-        elif not on and existing is not None:
-            await conn.execute(delete(table).where(table.c.id == existing))
+        if on:  # twice at once is still once
+            await conn.execute(insert_ignore(conn, table, id=new_id(), account_id=account_id, status_id=row.id))
+        else:
+            await conn.execute(delete(table).where(table.c.account_id == account_id, table.c.status_id == row.id))
     return row.id
 
 

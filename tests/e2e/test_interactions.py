@@ -139,3 +139,21 @@ def test_quotes_list_revoke_and_policy(server):
                           data={"quote_approval_policy": "public"},
                           headers={"Authorization": f"Bearer {quoter.access_token}"}, timeout=10)
     assert stolen.status_code == 404
+
+
+def test_a_like_or_bookmark_sent_several_times_at_once_counts_once(server):
+    """A double tap sends the same like twice; on PostgreSQL the two used to race, and the second failed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    author, fan = server.new_user(), server.new_user()
+    for attempt in range(3):
+        post = author.status_post(f"like me once {attempt}")
+        with ThreadPoolExecutor(6) as pool:
+            liked = list(pool.map(lambda _: fan.status_favourite(post["id"]), range(6)))
+            bookmarked = list(pool.map(lambda _: fan.status_bookmark(post["id"]), range(6)))
+        assert all(s["favourited"] for s in liked) and all(s["bookmarked"] for s in bookmarked)
+        assert author.status(post["id"])["favourites_count"] == 1
+        assert [a["id"] for a in author.status_favourited_by(post["id"])] == [_me(fan)["id"]]
+        assert sum(1 for s in fan.bookmarks(limit=40) if s["id"] == post["id"]) == 1
+        likes = [n for n in author.notifications(types=["favourite"]) if n["status"]["id"] == post["id"]]
+        assert len(likes) == 1
