@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, exists, select, update
 
 from spark.adapters.db import schema as t
-from spark.adapters.db.functions import greatest
+from spark.adapters.db.functions import greatest, insert_ignore
 from spark.domain.errors import Forbidden, Invalid, NotFound
 from spark.domain.ids import new_id
 from spark.federation import outbox
@@ -33,18 +33,18 @@ async def target_account(conn, account_id: int | None):
 
 async def create_follow(conn, follower_id: int, target_id: int, *, show_reblogs: bool = True, notify: bool = False,
                         languages: list[str] | None = None, uri: str | None = None) -> None:
-    """Record an accepted follow (idempotent) and everything it causes."""
-    existing = await conn.scalar(select(t.follows.c.id).where(
-        t.follows.c.account_id == follower_id, t.follows.c.target_account_id == target_id))
-    if existing:
-        await conn.execute(update(t.follows).where(t.follows.c.id == existing).values(
+    """Record an accepted follow (idempotent, even for two at once: the first insert wins, and the other
+    only changes its settings) and everything it causes."""
+    remote = await conn.scalar(select(t.accounts.c.domain != "").where(t.accounts.c.id == follower_id))
+    created = await conn.execute(insert_ignore(
+        conn, t.follows, id=new_id(), account_id=follower_id, target_account_id=target_id, show_reblogs=show_reblogs,
+        notify=notify, languages=languages, uri=uri, remote_follower=bool(remote), created_at=datetime.now(UTC)))
+    if created.rowcount != 1:
+        await conn.execute(update(t.follows).where(
+            t.follows.c.account_id == follower_id, t.follows.c.target_account_id == target_id).values(
             show_reblogs=show_reblogs, notify=notify, languages=languages))
         events.rules_changed(conn, [follower_id])  # a merged account's reposts shown or not
         return
-    remote = await conn.scalar(select(t.accounts.c.domain != "").where(t.accounts.c.id == follower_id))
-    await conn.execute(t.follows.insert().values(
-        id=new_id(), account_id=follower_id, target_account_id=target_id, show_reblogs=show_reblogs,
-        notify=notify, languages=languages, uri=uri, remote_follower=bool(remote), created_at=datetime.now(UTC)))
     await _bump(conn, follower_id, target_id, +1)
     await feeds.merge_account(conn, follower_id=follower_id, target_id=target_id)
     events.rules_changed(conn, [follower_id])  # open home streams follow an account merged at read time

@@ -153,3 +153,21 @@ def test_familiar_followers(server):
     friend.account_follow(target_id)
     found = me.account_familiar_followers(target_id)
     assert [a["id"] for a in found[0]["accounts"]] == [_me(friend)["id"]]
+
+
+def test_a_follow_sent_several_times_at_once_follows_once(server):
+    """A double tap sends the same follow twice; on PostgreSQL the two used to race, and the second failed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    target = server.new_user()
+    target_id = target.account_verify_credentials()["id"]
+    for attempt in range(3):
+        fan = server.new_user()
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(fan.account_follow, [target_id] * 6))
+        assert all(answer["following"] for answer in answers), attempt
+        assert target.account_verify_credentials()["followers_count"] == attempt + 1
+        assert fan.account_verify_credentials()["following_count"] == 1
+        follows = [n for n in target.notifications(types=["follow"])
+                   if n["account"]["id"] == fan.account_verify_credentials()["id"]]
+        assert len(follows) == 1
