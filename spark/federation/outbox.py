@@ -9,7 +9,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import exists, select, true
+from sqlalchemy import bindparam, exists, select, true
 
 from spark.adapters import jobs_sql
 from spark.adapters.db import schema as t
@@ -19,10 +19,12 @@ from spark.federation.convert import PUBLIC, iso
 from spark.runtime import Runtime
 from spark.services.views import load_statuses
 
+_REMOTE_FOLLOWER = select(exists().where(  # built once: asked for every post
+    t.follows.c.target_account_id == bindparam("account"), t.follows.c.remote_follower == true()))
+
 
 async def has_remote_followers(conn, account_id: int) -> bool:
-    return bool(await conn.scalar(select(exists().where(
-        t.follows.c.target_account_id == account_id, t.follows.c.remote_follower == true()))))
+    return bool(await conn.scalar(_REMOTE_FOLLOWER, {"account": account_id}))
 
 
 async def _remote_ids(conn, account_ids: list[int]) -> list[int]:

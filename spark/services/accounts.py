@@ -7,7 +7,7 @@ from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from spark.adapters.db import schema as t
@@ -119,9 +119,12 @@ async def get_accounts(rt: Runtime, account_ids: list[int]) -> list:
     return [found[i] for i in dict.fromkeys(account_ids) if i in found]
 
 
+_USER = select(t.users).where(t.users.c.id == bindparam("id"))  # built once: read on every post
+
+
 async def get_user(rt: Runtime, user_id: int):
     async with rt.db.read() as conn:
-        return (await conn.execute(select(t.users).where(t.users.c.id == user_id))).first()
+        return (await conn.execute(_USER, {"id": user_id})).first()
 
 
 async def find_by_acct(rt: Runtime, acct: str):
