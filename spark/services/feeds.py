@@ -29,12 +29,8 @@ MERGE_ON_FOLLOW = 40  # recent posts of a newly followed account pulled into the
 CELEBRITY_EXIT = 0.8  # a marked account fans out again once below this share of the threshold
 
 
-def _insert_ignore(conn, rows_select):
-    """INSERT … SELECT into home_feed, skipping rows already there."""
-    return _insert_ignore_in(conn.dialect.name, rows_select)
-
-
-def _insert_ignore_in(dialect: str, rows_select):
+def _insert_ignore(dialect: str, rows_select):
+    """INSERT … SELECT into home_feed, skipping rows already there (spelled per dialect)."""
     if dialect == "postgresql":
         return pg_insert(t.home_feed).from_select(["account_id", "status_id"], rows_select).on_conflict_do_nothing()
     return insert(t.home_feed).from_select(["account_id", "status_id"], rows_select).prefix_with("OR IGNORE")
@@ -60,7 +56,7 @@ async def fan_out(conn, *, status_id: int, author_id: int, local: bool, visibili
     else:
         audience = select(t.accounts.c.id, literal(status_id)).where(
             t.accounts.c.id.in_(mentioned_ids), t.accounts.c.domain == "")
-        insert_rows = _insert_ignore(conn, audience).returning(t.home_feed.c.account_id)
+        insert_rows = _insert_ignore(conn.dialect.name, audience).returning(t.home_feed.c.account_id)
     inserted = list((await conn.execute(insert_rows, {"author": author_id, "status": status_id})).scalars())
     _changed(conn, FeedChange(added=status_id, account_ids=inserted))
     return [*own, *inserted]
@@ -84,7 +80,7 @@ async def fan_out_to_tags(conn, *, status_id: int, author_id: int) -> list[int]:
 def _followers_fan_out(dialect: str, reblogs_only: bool):
     audience = local_followers(bindparam("author"), reblogs_only=reblogs_only)
     rows = audience.with_only_columns(audience.selected_columns[0], bindparam("status", type_=BigInteger))
-    return _insert_ignore_in(dialect, rows).returning(t.home_feed.c.account_id)
+    return _insert_ignore(dialect, rows).returning(t.home_feed.c.account_id)
 
 
 @functools.cache
@@ -97,7 +93,7 @@ def _tag_followers_fan_out(dialect: str):
                    ~exists().where(t.blocks.c.account_id == author, t.blocks.c.target_account_id == follower),
                    ~exists().where(t.mutes.c.account_id == follower, t.mutes.c.target_account_id == author,
                                    or_(t.mutes.c.expires_at.is_(None), t.mutes.c.expires_at > bindparam("now")))))
-    return _insert_ignore_in(dialect, rows).returning(t.home_feed.c.account_id)
+    return _insert_ignore(dialect, rows).returning(t.home_feed.c.account_id)
 
 
 async def unmerge_tag(conn, *, follower_id: int, tag_id: int) -> None:
@@ -122,7 +118,7 @@ async def add_own(conn, *, account_id: int, status_id: int, local: bool) -> list
     A remote author has no home feed here (merged posts are read from `statuses`); returns whose feed."""
     if not local:
         return []
-    await conn.execute(_insert_ignore(conn, select(literal(account_id), literal(status_id))))
+    await conn.execute(_insert_ignore(conn.dialect.name, select(literal(account_id), literal(status_id))))
     _changed(conn, FeedChange(added=status_id, account_ids=[account_id]))
     return [account_id]
 
@@ -134,7 +130,7 @@ async def merge_account(conn, *, follower_id: int, target_id: int, limit: int = 
         .where(t.statuses.c.account_id == target_id, t.statuses.c.visibility < int(Visibility.DIRECT))
         .order_by(t.statuses.c.id.desc()).limit(limit)
     )
-    await conn.execute(_insert_ignore(conn, recent))
+    await conn.execute(_insert_ignore(conn.dialect.name, recent))
     _changed(conn, FeedChange(dropped=True, account_ids=[follower_id]))
 
 
@@ -172,7 +168,7 @@ async def mark_merge_at_read(conn, author_id: int, marked: bool) -> list[int]:
                                                  t.statuses.c.visibility < int(Visibility.DIRECT))
                   .order_by(t.statuses.c.id.desc()).limit(MERGE_ON_FOLLOW).subquery())
         audience = local_followers(author_id).subquery()
-        await conn.execute(_insert_ignore(conn, select(audience.c.account_id, recent.c.id)))
+        await conn.execute(_insert_ignore(conn.dialect.name, select(audience.c.account_id, recent.c.id)))
         _changed(conn, FeedChange(dropped=True, account_ids=followers))
     return followers
 

@@ -21,7 +21,7 @@ _BLOCKED = select(exists().where(or_(
 _SUSPENDED_AT = select(t.accounts.c.suspended_at).where(t.accounts.c.id == bindparam("id"))
 # A row read by get_row carries its author's suspension, which spares visible() a query.
 _ROW = (select(t.statuses, t.accounts.c.suspended_at.label("author_suspended_at"))
-        .join(t.accounts, t.accounts.c.id == t.statuses.c.account_id).where(t.statuses.c.id == bindparam("id")))
+        .outerjoin(t.accounts, t.accounts.c.id == t.statuses.c.account_id).where(t.statuses.c.id == bindparam("id")))
 
 
 async def blocked_between(conn, a: int, b: int) -> bool:

@@ -10,15 +10,7 @@ from tests.harness import running_server
 
 def test_a_lone_client_keeps_its_connection(tmp_path):
     with running_server(tmp_path) as srv:  # its own server: on a shared one, other tests' clients count
-        connection = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
-        closes = 0
-        for _ in range(300):
-            connection.request("GET", "/api/v1/instance")
-            response = connection.getresponse()
-            assert response.status == 200
-            response.read()
-            closes += response.getheader("connection", "").lower() == "close"
-        connection.close()
+        closes = _closes(srv, 300)
     assert closes <= 3  # one in 1,000 responses on average
 
 

@@ -102,6 +102,19 @@ def _subscribe(client, sink, path="/push", **events):
     return private, subscription
 
 
+def _wait_until_unsubscribed(client) -> None:
+    """Until the client's push subscription is gone (the push service said it no longer exists)."""
+
+    def gone():
+        try:
+            client.push_subscription()
+        except MastodonNotFoundError:
+            return True
+        return False
+
+    wait_for(gone)
+
+
 def test_mention_is_pushed_as_mastodon_pushes_it(push_server, sink):
     alice, bob = push_server.new_user(), push_server.new_user()
     private, subscription = _subscribe(alice, sink, mention_events=True, favourite_events=False)
@@ -166,15 +179,7 @@ def test_push_service_gone_removes_the_subscription(push_server, sink):
     _subscribe(alice, sink, path="/gone/1", follow_events=True)
     bob.account_follow(_me(alice)["id"])
     assert sink.next()[0] == "/gone/1"
-
-    def gone():
-        try:
-            alice.push_subscription()
-        except MastodonNotFoundError:
-            return True
-        return False
-
-    wait_for(gone)
+    _wait_until_unsubscribed(alice)
 
 
 def test_subscription_show_update_replace_and_delete(push_server, sink):
@@ -272,15 +277,7 @@ def test_push_service_not_found_removes_the_subscription_too(push_server):
         alice.push_subscription_set(f"http://127.0.0.1:{httpd.server_port}/unknown", public, follow_events=True)
         bob.account_follow(_me(alice)["id"])
         assert received.get(timeout=20) == "/unknown"
-
-        def gone():
-            try:
-                alice.push_subscription()
-            except MastodonNotFoundError:
-                return True
-            return False
-
-        wait_for(gone)
+        _wait_until_unsubscribed(alice)
     finally:
         httpd.shutdown()
 
