@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness import backends, running_server
+from tests.harness import RUNNING, backends, running_server
 
 
 @pytest.fixture(scope="session", params=backends())
@@ -18,3 +18,14 @@ def server(request, tmp_path_factory):
 def api(server):
     """A fresh user's Mastodon.py client on the shared server."""
     return server.new_user()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test's report ends with the log tails of the servers running then: a failure seen only in
+    CI can then be read from its output."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        for server in RUNNING:
+            report.sections.append((f"log of the server at {server.url} ({server.backend})", server.log_tail()))

@@ -16,6 +16,7 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+RUNNING: list[SparkServer] = []  # servers started and not yet stopped, whose logs a failing test reports
 
 
 def wait_for(check, timeout: float = 20.0, interval: float = 0.1):
@@ -108,6 +109,7 @@ class SparkServer:
             [sys.executable, "-m", "spark", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--log-level", "warning"],
             env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        RUNNING.append(self)
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.process.poll() is not None:
@@ -121,12 +123,19 @@ class SparkServer:
         raise RuntimeError("server did not start in time")
 
     def stop(self) -> None:
+        RUNNING[:] = [server for server in RUNNING if server is not self]
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of this server's log (warnings and errors, as started): what it did while a test failed."""
+        if self.log is None or not self.log.exists():
+            return ""
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
     @contextmanager
     def sibling(self):

@@ -64,3 +64,19 @@ def test_quote_request_is_accepted_with_a_stamp_or_rejected_by_policy(tmp_path):
         deletes = [h.json for h in origin.received("victim.test") if (h.json or {}).get("type") == "Delete"]
         assert [d["object"] for d in deletes] == [stamp]
         assert requests.get(stamp, headers={"Accept": "application/activity+json"}, timeout=10).status_code == 404
+
+
+def test_quote_request_whose_quote_cannot_be_fetched_yet_is_answered_once_it_can(tmp_path):
+    """A Reject is final, so a quote post its server cannot serve just now (down, overloaded) is asked for
+    again later rather than refused."""
+    with spark_with_origin(tmp_path) as (spark, origin):
+        quoter = origin.actor("victim.test", "quoter")
+        post = spark.new_user().status_post("Quote me when your server is back")
+        quote = quoter.note("Worth quoting", quote=post["uri"])
+        request = quoter.activity("QuoteRequest", post["uri"], instrument=quote["id"])
+        assert origin.post(spark.url + "/inbox", request, quoter).status_code == 202
+        time.sleep(2)  # its first try has failed (settle() would report the failed job)
+        assert not [h for h in origin.received("victim.test") if (h.json or {}).get("type") in ("Accept", "Reject")]
+
+        origin.serve(quote["id"], quote, content_type="application/activity+json")
+        assert answer_to(origin, "victim.test", request["id"])["type"] == "Accept"
