@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func, select, update
 
 from spark.adapters.db import schema as t
-from spark.adapters.db.functions import greatest, insert_ignore
+from spark.adapters.db.functions import greatest, insert_ignore, lock_key
 from spark.domain.errors import Invalid, NotFound
 from spark.domain.ids import new_id
 from spark.domain.visibility import Visibility
@@ -88,6 +88,9 @@ async def reblog(rt: Runtime, account_id: int, status_id: int | None, visibility
         if row.visibility > Visibility.UNLISTED and not own_private:
             raise NotFound() if row.visibility == Visibility.DIRECT else Invalid(
                 "Validation failed: Reblog of private status is not allowed")
+        # A double tap (or an Announce delivered twice) reposts once: on PostgreSQL two at once used to
+        # both find none and insert two reposts.
+        await lock_key(conn, f"reblog:{account_id}:{row.id}")
         existing = await conn.scalar(select(t.statuses.c.id).where(
             t.statuses.c.account_id == account_id, t.statuses.c.reblog_of_id == row.id))
         if existing:

@@ -202,8 +202,9 @@ Index("ix_statuses_uri", statuses.c.uri)
 Index("ix_statuses_quote_authorization_uri", statuses.c.quote_authorization_uri,
       sqlite_where=statuses.c.quote_authorization_uri.isnot(None),
       postgresql_where=statuses.c.quote_authorization_uri.isnot(None))
-# Reposts of a post, and "has the viewer reposted these?" without scanning the viewer's posts.
-Index("ix_statuses_reblog_of_id_account_id", statuses.c.reblog_of_id, statuses.c.account_id)
+# Reposts of a post, and "has the viewer reposted these?" without scanning the viewer's posts; one repost of
+# a post per account (NULLs are distinct, so original posts are not constrained).
+Index("ix_statuses_reblog_of_id_account_id", statuses.c.reblog_of_id, statuses.c.account_id, unique=True)
 # Post search (adapters/db/search_index.py). PostgreSQL: a GIN index over the words of each post, its tags
 # and entities taken out (domain.search.searchable_text in SQL): an expression over the row, so every write
 # keeps it exact. Constants are literals, as a query uses the index only if it spells the same expression.

@@ -585,7 +585,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_statuses_public', ['visibility', 'local', 'id'], unique=False)
         batch_op.create_index('ix_statuses_quote_authorization_uri', ['quote_authorization_uri'], unique=False, sqlite_where=sa.text('quote_authorization_uri IS NOT NULL'), postgresql_where=sa.text('quote_authorization_uri IS NOT NULL'))
         batch_op.create_index(batch_op.f('ix_statuses_quote_of_id'), ['quote_of_id'], unique=False)
-        batch_op.create_index('ix_statuses_reblog_of_id_account_id', ['reblog_of_id', 'account_id'], unique=False)
+        batch_op.create_index('ix_statuses_reblog_of_id_account_id', ['reblog_of_id', 'account_id'], unique=True)
         batch_op.create_index('ix_statuses_uri', ['uri'], unique=False)
 
     op.create_table('suggestion_dismissals',
