@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select, update
 
 from spark.adapters.db import schema as t
+from spark.adapters.db.functions import lock_key
 from spark.domain.errors import Forbidden, Invalid
 from spark.domain.ids import new_id
 from spark.federation import outbox
@@ -62,6 +63,7 @@ async def mute(rt: Runtime, account_id: int, target_id: int | None, *, notificat
         events.rules_changed(conn, [account_id])  # whom they hide, for their open streams
         if target.id == account_id:
             raise Forbidden("You cannot mute yourself")
+        await lock_key(conn, f"mute:{account_id}:{target.id}")  # twice at once: the second updates the first
         existing = await conn.scalar(select(t.mutes.c.id).where(
             t.mutes.c.account_id == account_id, t.mutes.c.target_account_id == target.id))
         if existing:
@@ -91,6 +93,7 @@ async def set_note(rt: Runtime, account_id: int, target_id: int | None, comment:
         raise Invalid(f"Validation failed: Comment is too long (maximum is {MAX_NOTE} characters)")
     async with rt.db.write() as conn:
         target = await target_account(conn, target_id)
+        await lock_key(conn, f"note:{account_id}:{target.id}")  # saved twice at once: the last one stays
         await conn.execute(delete(t.account_notes).where(t.account_notes.c.account_id == account_id,
                                                          t.account_notes.c.target_account_id == target.id))
         if comment:

@@ -156,6 +156,8 @@ async def pin(rt: Runtime, account_id: int, status_id: int | None) -> int:
             raise Invalid("Validation failed: You can only pin your own posts")
         if row.visibility > Visibility.PRIVATE:
             raise Invalid("Validation failed: Direct posts cannot be pinned")
+        # The same pin twice at once pins once, and the limit holds (both used to pass the checks below).
+        await lock_key(conn, f"pins:{account_id}")
         count = await conn.scalar(select(func.count()).select_from(t.pins).where(t.pins.c.account_id == account_id))
         existing = await conn.scalar(select(t.pins.c.id).where(t.pins.c.account_id == account_id,
                                                                t.pins.c.status_id == row.id))

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy import delete, exists, func, select, update
 
 from spark.adapters.db import schema as t
+from spark.adapters.db.functions import insert_ignore
 from spark.domain.errors import Invalid, NotFound
 from spark.domain.ids import new_id
 from spark.runtime import Runtime
@@ -113,10 +114,8 @@ async def add_members(rt: Runtime, owner_id: int, list_id: int | None, account_i
                 if not found:
                     raise NotFound()
                 raise Invalid("Validation failed: You must follow an account to add it to a list")
-            present = await conn.scalar(select(exists().where(
-                t.list_accounts.c.list_id == row.id, t.list_accounts.c.account_id == account_id)))
-            if not present:
-                await conn.execute(t.list_accounts.insert().values(list_id=row.id, account_id=account_id))
+            # Added twice at once is added once (on PostgreSQL the second insert used to fail).
+            await conn.execute(insert_ignore(conn, t.list_accounts, list_id=row.id, account_id=account_id))
 
 
 async def remove_members(rt: Runtime, owner_id: int, list_id: int | None, account_ids: list[int]) -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 
 from spark.adapters.db import schema as t
+from spark.adapters.db.functions import lock_key
 from spark.runtime import Runtime
 
 TIMELINES = ("home", "notifications")
@@ -23,6 +24,7 @@ async def save(rt: Runtime, account_id: int, positions: dict[str, int]) -> list:
     """Move markers; each save bumps the marker's version (clients use it to spot conflicts)."""
     now = datetime.now(UTC)
     async with rt.db.write() as conn:
+        await lock_key(conn, f"markers:{account_id}")  # apps on several devices save at once
         for timeline, last_read_id in positions.items():
             changed = await conn.execute(update(t.markers).where(
                 t.markers.c.account_id == account_id, t.markers.c.timeline == timeline).values(
