@@ -11,7 +11,7 @@ from spark.adapters import jobs_sql
 from spark.adapters.db import schema as t
 from spark.adapters.db import search_index
 from spark.adapters.db.functions import greatest as greatest_of
-from spark.adapters.db.functions import insert_ignore
+from spark.adapters.db.functions import insert_ignore, lock_key
 from spark.domain import text as text_rules
 from spark.domain.errors import Invalid, NotFound
 from spark.domain.ids import new_id
@@ -123,6 +123,8 @@ async def publish(rt: Runtime, author_id: int, draft: Draft, *, application_id: 
     try:
         async with rt.db.write() as conn:
             if idempotency_key:
+                # A client's retries may overlap its first try: they wait for it here, then find its post.
+                await lock_key(conn, f"idempotency:{author_id}:{idempotency_key}")
                 earlier = await conn.scalar(select(t.idempotency_keys.c.status_id).where(
                     t.idempotency_keys.c.account_id == author_id, t.idempotency_keys.c.key == idempotency_key))
                 if earlier is not None and await get_row(conn, earlier) is not None:

@@ -71,3 +71,16 @@ def test_a_push_subscription_made_at_once_leaves_one(server):
     assert statuses(made) == [200] * 8
     current = me.push_subscription()
     assert current["endpoint"] == "https://push.example/device" and current["alerts"]["mention"] is True
+
+
+def test_a_post_retried_at_once_with_its_idempotency_key_is_posted_once(server):
+    """Apps resend a post with the same Idempotency-Key when an answer is slow; the resends may overlap."""
+    me = server.new_user()
+    headers = {"Authorization": f"Bearer {me.access_token}", "Idempotency-Key": "retry-7f3a"}
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: requests.post(f"{server.url}/api/v1/statuses", data={"status": "only once"},
+                                                        headers=headers, timeout=30), range(8)))
+    assert statuses(answers) == [200] * 8
+    assert len({a.json()["id"] for a in answers}) == 1
+    me_id = me.account_verify_credentials()["id"]
+    assert [s["content"] for s in me.account_statuses(me_id)] == ["<p>only once</p>"]
