@@ -123,8 +123,7 @@ async def refresh_grant(rt: Runtime, *, app, refresh_token: str | None) -> Issue
         row = (await revocation.conn.execute(select(t.tokens).where(
             t.tokens.c.refresh_hash == digest(refresh_token), t.tokens.c.app_id == app.id,
             t.tokens.c.revoked_at.is_(None)))).first()
-        if row is None:
+        if row is None or not await revocation.revoke([row.id]):  # spent by another request meanwhile
             raise invalid
-        await revocation.revoke([row.id])
         return await tokens.issue(rt, user_id=row.user_id, app_id=app.id,
                                   scopes=frozenset(row.scopes.split()), conn=revocation.conn)

@@ -112,16 +112,20 @@ class Revocation:
         self.conn = conn
         self.token_ids: list[int] = []
 
-    async def revoke(self, token_ids: list[int]) -> None:
+    async def revoke(self, token_ids: list[int]) -> list[int]:
         """Mark the tokens revoked, close their open streams and drop their push subscriptions, all
-        with the commit."""
+        with the commit. Returns those this call revoked: a token being revoked at the same time by
+        another transaction is that one's (so a refresh token is spent once, however many try at once)."""
         if not token_ids:
-            return
-        await self.conn.execute(update(t.tokens).where(t.tokens.c.id.in_(token_ids))
-                                .values(revoked_at=datetime.now(UTC)))
-        events.tokens_revoked(self.conn, token_ids)
-        await web_push.forget_tokens(self.conn, token_ids)
-        self.token_ids += token_ids
+            return []
+        revoked = list((await self.conn.execute(
+            update(t.tokens).where(t.tokens.c.id.in_(token_ids), t.tokens.c.revoked_at.is_(None))
+            .values(revoked_at=datetime.now(UTC)).returning(t.tokens.c.id))).scalars())
+        if revoked:
+            events.tokens_revoked(self.conn, revoked)
+            await web_push.forget_tokens(self.conn, revoked)
+            self.token_ids += revoked
+        return revoked
 
 
 @asynccontextmanager

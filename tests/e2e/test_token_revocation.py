@@ -46,3 +46,17 @@ def test_refreshing_revokes_the_old_token_and_closes_its_streams_at_once(server)
     again = requests.post(server.url + "/oauth/token", data={
         "grant_type": "refresh_token", "refresh_token": old["refresh_token"], **client}, timeout=10)
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+
+
+def test_a_refresh_token_sent_several_times_at_once_is_spent_once(server):
+    """Rotation: one refresh token buys one new token, even when a client (or a thief) sends it in parallel.
+    On PostgreSQL six of eight such requests used to succeed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    client, old = _app_and_token(server)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: requests.post(server.url + "/oauth/token", data={
+            "grant_type": "refresh_token", "refresh_token": old["refresh_token"], **client}, timeout=30), range(8)))
+    assert sorted(a.status_code for a in answers) == [200] + [400] * 7
+    new = next(a.json() for a in answers if a.status_code == 200)
+    assert _status(server, new["access_token"]) == 200 and _status(server, old["access_token"]) == 401
