@@ -11,7 +11,7 @@ from spark.adapters import jobs_sql
 from spark.adapters.db import schema as t
 from spark.adapters.db import search_index
 from spark.adapters.db.functions import greatest as greatest_of
-from spark.adapters.db.functions import insert_ignore, lock_key
+from spark.adapters.db.functions import insert_ignore
 from spark.domain import text as text_rules
 from spark.domain.errors import Invalid, NotFound
 from spark.domain.ids import new_id
@@ -19,7 +19,7 @@ from spark.domain.posts import Draft, Limits, quote_allowed, validate
 from spark.domain.visibility import Visibility
 from spark.federation import outbox
 from spark.runtime import Runtime
-from spark.services import conversations, events, feeds, notifications
+from spark.services import conversations, events, feeds, idempotency, notifications
 from spark.services.statuses import get_row, visible_row
 
 
@@ -123,18 +123,12 @@ async def publish(rt: Runtime, author_id: int, draft: Draft, *, application_id: 
     try:
         async with rt.db.write() as conn:
             if idempotency_key:
-                # A client's retries may overlap its first try: they wait for it here, then find its post.
-                await lock_key(conn, f"idempotency:{author_id}:{idempotency_key}")
-                earlier = await conn.scalar(select(t.idempotency_keys.c.status_id).where(
-                    t.idempotency_keys.c.account_id == author_id, t.idempotency_keys.c.key == idempotency_key))
-                if earlier is not None and await get_row(conn, earlier) is not None:
-                    return earlier
+                made = await idempotency.earlier(conn, author_id, idempotency_key)
+                if made is not None and await get_row(conn, made) is not None:
+                    return made
             status_id = await _insert_post(rt, conn, author_id, draft, application_id)
             if idempotency_key:
-                await conn.execute(delete(t.idempotency_keys).where(
-                    t.idempotency_keys.c.account_id == author_id, t.idempotency_keys.c.key == idempotency_key))
-                await conn.execute(t.idempotency_keys.insert().values(
-                    account_id=author_id, key=idempotency_key, status_id=status_id, created_at=datetime.now(UTC)))
+                await idempotency.remember(conn, author_id, idempotency_key, status_id=status_id)
             return status_id
     except IntegrityError:
         raise Invalid("Validation failed: the post conflicts with stored data") from None

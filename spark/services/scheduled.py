@@ -13,7 +13,7 @@ from spark.domain.ids import new_id
 from spark.domain.posts import Draft, PollDraft, validate
 from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
-from spark.services import posting
+from spark.services import idempotency, posting
 
 MIN_LEAD = timedelta(minutes=5)  # Mastodon refuses schedules sooner than this
 
@@ -32,14 +32,22 @@ def _draft_from_json(data: dict) -> Draft:
     return Draft(**data, poll=PollDraft(**poll) if poll else None)
 
 
-async def schedule(rt: Runtime, author_id: int, draft: Draft, _raw: dict, *, application_id: int | None):
+async def schedule(rt: Runtime, author_id: int, draft: Draft, _raw: dict, *, application_id: int | None,
+                   idempotency_key: str | None = None):
     validate(draft, posting.limits(rt))
     if draft.scheduled_at < datetime.now(UTC) + MIN_LEAD:
         raise Invalid("Validation failed: Scheduled at must be at least 5 minutes in the future")
     row = dict(id=new_id(), account_id=author_id, scheduled_at=draft.scheduled_at,
                params=_draft_to_json(draft), application_id=application_id)
     async with rt.db.write() as conn:
+        if idempotency_key:
+            made = await idempotency.earlier(conn, author_id, idempotency_key, scheduled=True)
+            if made is not None and await conn.scalar(select(t.scheduled_statuses.c.id).where(
+                    t.scheduled_statuses.c.id == made)) is not None:
+                return await get(rt, author_id, made)
         await conn.execute(t.scheduled_statuses.insert().values(**row))
+        if idempotency_key:
+            await idempotency.remember(conn, author_id, idempotency_key, scheduled_status_id=row["id"])
     return await get(rt, author_id, row["id"])
 
 

@@ -84,3 +84,21 @@ def test_a_post_retried_at_once_with_its_idempotency_key_is_posted_once(server):
     assert len({a.json()["id"] for a in answers}) == 1
     me_id = me.account_verify_credentials()["id"]
     assert [s["content"] for s in me.account_statuses(me_id)] == ["<p>only once</p>"]
+
+
+def test_a_scheduled_post_resent_with_its_idempotency_key_is_scheduled_once(server):
+    from datetime import UTC, datetime, timedelta
+
+    me = server.new_user()
+    at = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    headers = {"Authorization": f"Bearer {me.access_token}", "Idempotency-Key": "later-91c2"}
+    first = requests.post(f"{server.url}/api/v1/statuses", data={"status": "later, once", "scheduled_at": at},
+                          headers=headers, timeout=30)
+    assert first.status_code == 200 and first.json()["scheduled_at"]
+    with ThreadPoolExecutor(8) as pool:
+        again = list(pool.map(lambda _: requests.post(f"{server.url}/api/v1/statuses",
+                                                      data={"status": "later, once", "scheduled_at": at},
+                                                      headers=headers, timeout=30), range(8)))
+    assert statuses(again) == [200] * 8
+    assert {a.json()["id"] for a in again} == {first.json()["id"]}
+    assert [s["id"] for s in me.scheduled_statuses()] == [first.json()["id"]]

@@ -624,7 +624,8 @@ idempotency_keys = Table(
     metadata,
     _ref("account_id"),
     Column("key", String(255), nullable=False),
-    _ref("status_id"),
+    _ref("status_id", nullable=True),  # what the key made: a post,
+    _ref("scheduled_status_id", nullable=True),  # or a scheduled one
     _created(),
     PrimaryKeyConstraint("account_id", "key"),
 )

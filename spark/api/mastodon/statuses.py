@@ -65,7 +65,8 @@ async def create(request, grant):
     user = await account_service.get_user(rt, grant.user_id)
     draft = parse_draft(p, user.preferences or {})
     if draft.scheduled_at is not None:
-        item = await scheduled.schedule(rt, grant.user_id, draft, p.data, application_id=grant.app_id)
+        item = await scheduled.schedule(rt, grant.user_id, draft, p.data, application_id=grant.app_id,
+                                        idempotency_key=request.headers.get("idempotency-key"))
         return json_response(scheduled_json(item))
     status_id = await posting.publish(rt, grant.user_id, draft, application_id=grant.app_id,
                                       idempotency_key=request.headers.get("idempotency-key"))

@@ -315,7 +315,8 @@ def upgrade() -> None:
     op.create_table('idempotency_keys',
     sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('key', sa.String(length=255), nullable=False),
-    sa.Column('status_id', sa.BigInteger(), nullable=False),
+    sa.Column('status_id', sa.BigInteger(), nullable=True),
+    sa.Column('scheduled_status_id', sa.BigInteger(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.PrimaryKeyConstraint('account_id', 'key', name=op.f('pk_idempotency_keys'))
     )
