@@ -47,6 +47,19 @@ def test_mute_note_list_and_markers_sent_at_once_apply_once(server):
     assert me.markers_get(["home"])["home"]["last_read_id"] == str(post["id"])
 
 
+def test_a_repost_sent_at_once_reposts_once(server):
+    author, fan = server.new_user(), server.new_user()
+    fan_id = fan.account_verify_credentials()["id"]
+    post = author.status_post("repost me once")
+    reposts = at_once(server, fan, "POST", f"/api/v1/statuses/{post['id']}/reblog")
+    assert statuses(reposts) == [200] * 8
+    assert len({r.json()["id"] for r in reposts}) == 1
+    assert author.status(post["id"])["reblogs_count"] == 1
+    assert [a["id"] for a in author.status_reblogged_by(post["id"])] == [fan_id]
+    assert [s["id"] for s in fan.account_statuses(fan_id) if s["reblog"]] == [reposts[0].json()["id"]]
+    assert len([n for n in author.notifications(types=["reblog"]) if n["status"]["id"] == post["id"]]) == 1
+
+
 def test_pins_sent_at_once_keep_the_limit(server):
     me = server.new_user()
     posts = [me.status_post(f"pin candidate {n}") for n in range(8)]
