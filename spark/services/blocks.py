@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from spark.adapters.db import schema as t
-from spark.adapters.db.functions import lock_key
+from spark.adapters.db.functions import upsert
 from spark.domain.errors import Forbidden, Invalid
 from spark.domain.ids import new_id
 from spark.federation import outbox
@@ -63,16 +63,10 @@ async def mute(rt: Runtime, account_id: int, target_id: int | None, *, notificat
         events.rules_changed(conn, [account_id])  # whom they hide, for their open streams
         if target.id == account_id:
             raise Forbidden("You cannot mute yourself")
-        await lock_key(conn, f"mute:{account_id}:{target.id}")  # twice at once: the second updates the first
-        existing = await conn.scalar(select(t.mutes.c.id).where(
-            t.mutes.c.account_id == account_id, t.mutes.c.target_account_id == target.id))
-        if existing:
-            await conn.execute(update(t.mutes).where(t.mutes.c.id == existing).values(
-                hide_notifications=notifications, expires_at=expires_at))
-        else:
-            await conn.execute(t.mutes.insert().values(
-                id=new_id(), account_id=account_id, target_account_id=target.id, hide_notifications=notifications,
-                expires_at=expires_at, created_at=datetime.now(UTC)))
+        changes = dict(hide_notifications=notifications, expires_at=expires_at)  # muting again changes these
+        await conn.execute(upsert(conn, t.mutes, ["account_id", "target_account_id"], dict(
+            id=new_id(), account_id=account_id, target_account_id=target.id, created_at=datetime.now(UTC), **changes),
+            changes))
         await feeds.unmerge_account(conn, follower_id=account_id, target_id=target.id)
 
 
@@ -93,9 +87,9 @@ async def set_note(rt: Runtime, account_id: int, target_id: int | None, comment:
         raise Invalid(f"Validation failed: Comment is too long (maximum is {MAX_NOTE} characters)")
     async with rt.db.write() as conn:
         target = await target_account(conn, target_id)
-        await lock_key(conn, f"note:{account_id}:{target.id}")  # saved twice at once: the last one stays
-        await conn.execute(delete(t.account_notes).where(t.account_notes.c.account_id == account_id,
-                                                         t.account_notes.c.target_account_id == target.id))
         if comment:
-            await conn.execute(t.account_notes.insert().values(account_id=account_id, target_account_id=target.id,
-                                                               comment=comment))
+            await conn.execute(upsert(conn, t.account_notes, ["account_id", "target_account_id"], dict(
+                account_id=account_id, target_account_id=target.id, comment=comment), {"comment": comment}))
+        else:
+            await conn.execute(delete(t.account_notes).where(t.account_notes.c.account_id == account_id,
+                                                             t.account_notes.c.target_account_id == target.id))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from spark.adapters.db import schema as t
-from spark.adapters.db.functions import lock_key
+from spark.adapters.db.functions import upsert
 from spark.runtime import Runtime
 
 TIMELINES = ("home", "notifications")
@@ -24,13 +24,10 @@ async def save(rt: Runtime, account_id: int, positions: dict[str, int]) -> list:
     """Move markers; each save bumps the marker's version (clients use it to spot conflicts)."""
     now = datetime.now(UTC)
     async with rt.db.write() as conn:
-        await lock_key(conn, f"markers:{account_id}")  # apps on several devices save at once
-        for timeline, last_read_id in positions.items():
-            changed = await conn.execute(update(t.markers).where(
-                t.markers.c.account_id == account_id, t.markers.c.timeline == timeline).values(
-                last_read_id=last_read_id, version=t.markers.c.version + 1, updated_at=now))
-            if not changed.rowcount:
-                await conn.execute(t.markers.insert().values(account_id=account_id, timeline=timeline,
-                                                             last_read_id=last_read_id, version=0, updated_at=now))
+        for timeline, last_read_id in positions.items():  # apps on several devices may save at once
+            await conn.execute(upsert(
+                conn, t.markers, ["account_id", "timeline"],
+                dict(account_id=account_id, timeline=timeline, last_read_id=last_read_id, version=0, updated_at=now),
+                dict(last_read_id=last_read_id, version=t.markers.c.version + 1, updated_at=now)))
         return (await conn.execute(select(t.markers).where(
             t.markers.c.account_id == account_id, t.markers.c.timeline.in_(list(positions))))).all()

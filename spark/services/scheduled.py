@@ -42,9 +42,10 @@ async def schedule(rt: Runtime, author_id: int, draft: Draft, _raw: dict, *, app
     async with rt.db.write() as conn:
         if idempotency_key:
             made = await idempotency.earlier(conn, author_id, idempotency_key, scheduled=True)
-            if made is not None and await conn.scalar(select(t.scheduled_statuses.c.id).where(
-                    t.scheduled_statuses.c.id == made)) is not None:
-                return await get(rt, author_id, made)
+            earlier = (await conn.execute(select(t.scheduled_statuses).where(
+                t.scheduled_statuses.c.id == made))).first() if made is not None else None
+            if earlier is not None:  # still scheduled: not yet published or cancelled
+                return earlier
         await conn.execute(t.scheduled_statuses.insert().values(**row))
         if idempotency_key:
             await idempotency.remember(conn, author_id, idempotency_key, scheduled_status_id=row["id"])

@@ -21,7 +21,7 @@ from yarl import URL
 from spark.adapters import jobs_sql
 from spark.adapters import web_push as push_message
 from spark.adapters.db import schema as t
-from spark.adapters.db.functions import lock_key
+from spark.adapters.db.functions import upsert
 from spark.adapters.http import FetchError
 from spark.config import b64decode_any
 from spark.domain.errors import Invalid, NotFound
@@ -130,9 +130,9 @@ async def subscribe(rt: Runtime, *, user_id: int, token_id: int, bearer: str, ne
                   key_auth=auth, standard=new.standard, alerts={k: alerts.get(k, False) for k in ALERTS},
                   policy=_policy(policy) or "all", sealed_token=_seal(rt, bearer), created_at=datetime.now(UTC))
     async with rt.db.write() as conn:
-        await lock_key(conn, f"push:{token_id}")  # subscribed twice at once: the last one stays
-        await forget_tokens(conn, [token_id])
-        await conn.execute(t.web_push_subscriptions.insert().values(**values))
+        # A token's new subscription replaces its earlier one (subscribed twice at once: the last one stays).
+        await conn.execute(upsert(conn, t.web_push_subscriptions, ["token_id"], values,
+                                  {k: v for k, v in values.items() if k != "token_id"}))
         return _subscription(await _row(conn, token_id))
 
 

@@ -46,7 +46,7 @@ MIN_SQLITE = (3, 35)
 CHECKPOINT_EVERY = 1.0  # seconds between WAL checkpoints (see the module docstring)
 LOCK_WAIT = 30.0  # seconds a write waits for another process's SQLite write lock
 PLAN_LIFETIME = 60  # seconds a PostgreSQL connection (and so each plan it made) is used
-INLINE = "spark_inline_sqlite"  # conn.info key: the sqlite3 connection of a batch, while statements run inline
+INLINE = "spark_inline_sqlite"  # conn.info key: a SQLite connection's sqlite3 connection, while on the loop
 
 
 def _run(conn: sqlite3.Connection, sql: str, parameters: Any, many: bool) -> tuple:
@@ -208,7 +208,7 @@ def _checkpoint_file(conn: sqlite3.Connection) -> None:
 
 @contextmanager
 def _sqlite_savepoint(conn: sqlite3.Connection) -> Iterator[None]:
-    """A savepoint said straight to SQLite, for a batch running inline: SQLAlchemy's nested transaction
+    """A savepoint said straight to SQLite, on the loop: SQLAlchemy's nested transaction
     cost as much as two queries (B6), and SQLAlchemy need not know, as its own transaction goes on either
     way. Nested ones share the name: SQLite releases or rolls back to the innermost."""
     conn.execute("SAVEPOINT spark")

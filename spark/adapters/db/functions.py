@@ -57,6 +57,16 @@ def insert_ignore(conn, table, **values):
     return table.insert().values(**values).prefix_with("OR IGNORE")
 
 
+def upsert(conn, table, keys: list[str], values: dict, changes: dict):
+    """INSERT one row, or apply `changes` to the row already holding its `keys` (one statement, so two
+    writers at once both succeed, the last one's changes standing)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).values(**values).on_conflict_do_update(index_elements=keys, set_=changes)
+
+
 async def lock_key(conn, key: str) -> None:
     """Hold writers of the same `key` apart until this transaction ends, so a check-then-insert is not
     raced: a transaction-scoped advisory lock on PostgreSQL; SQLite has a single writer already."""
