@@ -121,7 +121,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run(backend: str, n: int, servers: int, postgres_url: str) -> str:
+def run(backend: str, n: int, servers: int, postgres_url: str, job_workers: int) -> str:
     name = f"b6-{backend}-{servers}"
     seeded, facts = seeded_database(name, backend, postgres_url,
                                     lambda u: asyncio.run(seed_remote_senders(u, servers)))
@@ -136,9 +136,12 @@ def run(backend: str, n: int, servers: int, postgres_url: str) -> str:
            "SPARK_FEDERATION_ALLOW_PRIVATE": "1"}
     work = activities(n, servers, base, facts["post_ids"], seed=int(time.time()))
     prepared = signed(work, facts["private_keys"], inbox)
+    if job_workers:
+        env["SPARK_EMBEDDED_WORKER"] = "false"
     spark = start([sys.executable, "-m", "spark", "serve", "--host", "127.0.0.1", "--port", str(port),
                    "--log-level", "warning"], env, base + "/health")
     print(f"spark pid {spark.pid}, log {spark.log}", flush=True)
+    workers = [start([sys.executable, "-m", "spark", "worker"], env, None) for _ in range(job_workers)]
     sink = None
     db = Database(normalize_database_url(url))
     try:
@@ -156,10 +159,12 @@ def run(backend: str, n: int, servers: int, postgres_url: str) -> str:
             await db.dispose()
         asyncio.run(drain())
         processed = time.perf_counter() - started
-        cpu = cpu_seconds(spark.pid)
+        cpu = sum(cpu_seconds(p.pid) for p in [spark, *workers])
         accepts = requests.get(f"http://127.0.0.1:{sink_port}/stats", timeout=30).json()
     finally:
         stop(spark)
+        for process in workers:
+            stop(process)
         if sink:
             stop(sink)
     publics = {}
@@ -186,9 +191,11 @@ def main() -> None:
     parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgres"])
     parser.add_argument("--postgres-url", default=os.environ.get("SPARK_BENCH_POSTGRES_URL",
                                                                  "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--job-workers", type=int, default=0,
+                        help="separate `spark worker` processes run the jobs (0: spark serve runs them itself)")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}", flush=True)
-    print(run(args.backend, args.activities, args.servers, args.postgres_url), flush=True)
+    print(run(args.backend, args.activities, args.servers, args.postgres_url, args.job_workers), flush=True)
 
 
 if __name__ == "__main__":

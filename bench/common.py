@@ -107,15 +107,18 @@ def empty_redis(url: str) -> str:
     return url
 
 
-def start(command: list[str], env: dict, url: str) -> subprocess.Popen:
-    """Start a server and wait until `url` answers; its output goes to bench/.data/logs/ (a pipe nobody
-    reads would stall a server that logs much once the pipe is full)."""
+def start(command: list[str], env: dict, url: str | None) -> subprocess.Popen:
+    """Start a server and wait until `url` answers (no url: a process that serves nothing, e.g. a worker);
+    its output goes to bench/.data/logs/ (a pipe nobody reads would stall a server that logs much once the
+    pipe is full)."""
     logs = DATA / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"{Path(command[1] if command[1] != '-m' else command[2]).stem}-{int(time.time() * 1000)}.log"
     output = open(log, "wb")
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
     process.log = log
+    if url is None:
+        return process
     deadline = time.time() + 60
     while time.time() < deadline:
         if process.poll() is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from spark.adapters.ratelimit_memory import MemoryRateLimiter
 from spark.api import activitypub, oauth, streaming, wellknown
+from spark.api.collector import Collector
 from spark.api.keepalive import KeepAliveLimit
 from spark.api.mastodon import (
     accounts,
@@ -108,12 +108,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app):
         # The embedded worker: `spark serve` runs queued jobs and timed work itself by default.
         await timelines_service.watch_rules(runtime)
-        tasks = [asyncio.create_task(run_periodically(runtime))]
+        tasks = [asyncio.create_task(run_periodically(runtime)), asyncio.create_task(Collector().run())]
         if settings.embedded_worker:
             tasks.append(asyncio.create_task(work(runtime)))
-        # What exists now (modules, routes, compiled statements) lives as long as the process: out of
-        # the collector's sight, a full collection no longer walks it while a request waits.
-        gc.freeze()
         yield
         for task in tasks:
             task.cancel()

@@ -251,8 +251,9 @@ async def distribute(rt: Runtime, conn, *, status_id: int, author, visibility: i
 
 
 async def fan_out_job(rt: Runtime, payload: dict) -> None:
-    """The deferred half of `distribute`: the followers' home feeds, then their streams."""
-    async with rt.db.write() as conn:
+    """The deferred half of `distribute`: the followers' home feeds, then their streams. The thousands of
+    rows are written off the loop, which meanwhile goes on serving (e.g. the streams of the previous post)."""
+    async with rt.db.write() as conn, rt.db.off_loop(conn):
         row = await get_row(conn, payload["status_id"])
         if row is None:
             return  # deleted before its fan-out ran

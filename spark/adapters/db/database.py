@@ -328,6 +328,22 @@ class Database:
 
     @staticmethod
     @asynccontextmanager
+    async def off_loop(conn: AsyncConnection) -> AsyncIterator[AsyncConnection]:
+        """The block's SQLite statements run on the connection's own thread: for one long enough (a fan-out
+        to thousands of feeds) that the loop should go on serving meanwhile, as sqlite3 lets go of the GIL
+        while SQLite works. Elsewhere (PostgreSQL, or already off the loop) it changes nothing."""
+        if conn.info.get(INLINE) is None:
+            yield conn
+            return
+        driver = (await conn.get_raw_connection()).driver_connection
+        driver.inline = False
+        try:
+            yield conn
+        finally:
+            driver.inline = True
+
+    @staticmethod
+    @asynccontextmanager
     async def savepoint(conn: AsyncConnection) -> AsyncIterator[AsyncConnection]:
         """A nested transaction: if its block fails, it is undone with what it queued for after commit."""
         queued = len(conn.info.get("after_commit", ()))
