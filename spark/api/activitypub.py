@@ -259,7 +259,7 @@ routes = [
     Route("/users/{username}/followers", followers),
     Route("/users/{username}/following", following),
     Route("/users/{username}/collections/featured", featured),
-    Route("/users/{username}/statuses/{status_id:int}", status),
-    Route("/users/{username}/statuses/{status_id:int}/activity", status_activity),
-    Route("/users/{username}/statuses/{status_id:int}/quotes/{quote_id:int}", quote_authorization),
+    Route("/users/{username}/statuses/{status_id:id}", status),
+    Route("/users/{username}/statuses/{status_id:id}/activity", status_activity),
+    Route("/users/{username}/statuses/{status_id:id}/quotes/{quote_id:id}", quote_authorization),
 ]

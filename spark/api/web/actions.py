@@ -161,8 +161,8 @@ async def vote(request, viewer):
 
 routes = [
     Route("/web/statuses", publish, methods=["POST"]),
-    Route("/web/statuses/{id:int}/delete", delete, methods=["POST"]),
-    Route("/web/statuses/{id:int}/{action}", toggle, methods=["POST"]),
-    Route("/web/accounts/{id:int}/{action}", account_action, methods=["POST"]),
-    Route("/web/polls/{id:int}/vote", vote, methods=["POST"]),
+    Route("/web/statuses/{id:id}/delete", delete, methods=["POST"]),
+    Route("/web/statuses/{id:id}/{action}", toggle, methods=["POST"]),
+    Route("/web/accounts/{id:id}/{action}", account_action, methods=["POST"]),
+    Route("/web/polls/{id:id}/vote", vote, methods=["POST"]),
 ]

@@ -82,8 +82,8 @@ async def delete(request, viewer):
 routes = [
     Route("/lists", index, methods=["GET"]),
     Route("/lists", create, methods=["POST"]),
-    Route("/lists/{id:int}", show, methods=["GET"]),
-    Route("/lists/{id:int}/members", add_member, methods=["POST"]),
-    Route("/lists/{id:int}/members/{account_id:int}/remove", remove_member, methods=["POST"]),
-    Route("/lists/{id:int}/delete", delete, methods=["POST"]),
+    Route("/lists/{id:id}", show, methods=["GET"]),
+    Route("/lists/{id:id}/members", add_member, methods=["POST"]),
+    Route("/lists/{id:id}/members/{account_id:id}/remove", remove_member, methods=["POST"]),
+    Route("/lists/{id:id}/delete", delete, methods=["POST"]),
 ]

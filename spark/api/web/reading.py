@@ -114,5 +114,5 @@ routes = [
     Route("/favourites", favourites),
     Route("/notifications", notifications),
     Route("/search", search),
-    Route("/web/statuses/{id:int}/card", card),
+    Route("/web/statuses/{id:id}/card", card),
 ]

@@ -152,7 +152,7 @@ routes = [
     Route("/settings/password", password_save, methods=["POST"]),
     Route("/settings/filters", filters_page, methods=["GET"]),
     Route("/settings/filters", filter_create, methods=["POST"]),
-    Route("/settings/filters/{id:int}/delete", filter_delete, methods=["POST"]),
+    Route("/settings/filters/{id:id}/delete", filter_delete, methods=["POST"]),
     Route("/settings/relationships", relationships_page),
     Route("/settings/export", export_page),
     Route("/settings/export/{kind}.csv", export_file),
