@@ -56,3 +56,31 @@ def test_junk_never_gets_a_server_error(server):
                 problems.append((method, url, query, body, response.status_code, "not JSON"))
     assert sent > 5000
     assert problems == [], problems[:10]
+
+
+def test_junk_in_the_web_app_signed_in_never_gets_a_server_error(server):
+    name, token = server.register()
+    post = server.client(token).status_post("hello #sweep")
+    browser = requests.Session()
+    browser.get(server.url + "/auth/sign_in", timeout=10)
+    browser.post(server.url + "/auth/sign_in", timeout=30, data={
+        "csrf_token": browser.cookies["spark_csrf"], "login": name, "password": "correct horse battery"})
+    forms = [{}, {"status": "x" * 10_000, "visibility": "nope", "in_reply_to_id": "zz", "spoiler_text": "\x00"},
+             {"q": "\x00", "limit": "-1", "title": "", "display_name": "a" * 5000, "note": "<script>", "locked": "maybe",
+              "keyword": "", "context": "nope", "expires_in": "abc", "choices": "9", "account_id": "x"}]
+    problems, sent = [], 0
+    for path, methods in _routes():
+        if path.startswith(("/api/", "/users/", "/oauth/token", "/.well-known")) or path == "/auth/sign_out":
+            continue
+        for method, junk in itertools.product(methods, [*IDS, post["id"]] if "{" in path else [None]):
+            url = server.url + re.sub(r"{[^}]+}", quote(junk or "", safe="").replace("\\", "\\\\"), path)
+            for form in forms if method == "POST" else [None]:
+                data = {**form, "csrf_token": browser.cookies["spark_csrf"]} if form is not None else None
+                response = browser.request(method, url, params={"max_id": "x", "q": ""}, data=data, timeout=30,
+                                           allow_redirects=False)
+                sent += 1
+                if response.status_code >= 500:
+                    problems.append((method, url, form, response.status_code))
+    assert browser.get(server.url + "/home", allow_redirects=False, timeout=10).status_code == 200  # still signed in
+    assert sent > 100
+    assert problems == [], problems[:10]
