@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from spark.adapters.db import schema as t
 from spark.adapters.db.functions import greatest, insert_ignore, lock_key
@@ -19,6 +20,28 @@ from spark.services.posting import distribute, remove_rows
 from spark.services.statuses import visible_row
 
 MAX_PINS = 5
+
+
+# Statements each like or repost (from this server or another) runs, built once: building one cost as much
+# as running it (B6).
+_COUNT_LIKE = update(t.statuses).where(t.statuses.c.id == bindparam("target")).values(
+    favourites_count=t.statuses.c.favourites_count + 1)
+_COUNT_REBLOG = update(t.statuses).where(t.statuses.c.id == bindparam("target")).values(
+    reblogs_count=t.statuses.c.reblogs_count + 1)
+_COUNT_POST = update(t.accounts).where(t.accounts.c.id == bindparam("account")).values(
+    statuses_count=t.accounts.c.statuses_count + 1, last_status_at=bindparam("now"))
+_REPOST_OF = select(t.statuses.c.id).where(t.statuses.c.account_id == bindparam("account"),
+                                           t.statuses.c.reblog_of_id == bindparam("target"))
+_INSERT_STATUS = t.statuses.insert()
+_likes: dict[str, Any] = {}  # by dialect: insert_ignore is spelled differently
+
+
+def _like(conn):
+    name = conn.dialect.name
+    if name not in _likes:
+        _likes[name] = insert_ignore(conn, t.favourites, id=bindparam("like"), account_id=bindparam("account"),
+                                     status_id=bindparam("target"), uri=bindparam("uri"))
+    return _likes[name]
 
 
 async def _target(conn, status_id: int | None, viewer_id: int):
@@ -43,11 +66,9 @@ async def favourite(rt: Runtime, account_id: int, status_id: int | None, *, uri:
         row = await _target(conn, status_id, account_id)
         # Only the first like counts: a second (a double tap, a Like delivered again) changes nothing, even
         # when both are written at once.
-        liked = await conn.execute(insert_ignore(conn, t.favourites, id=new_id(), account_id=account_id,
-                                                 status_id=row.id, uri=uri))
+        liked = await conn.execute(_like(conn), {"like": new_id(), "account": account_id, "target": row.id, "uri": uri})
         if liked.rowcount == 1:
-            await conn.execute(update(t.statuses).where(t.statuses.c.id == row.id).values(
-                favourites_count=t.statuses.c.favourites_count + 1))
+            await conn.execute(_COUNT_LIKE, {"target": row.id})
             await notifications.notify(conn, recipient_id=row.account_id, from_account_id=account_id,
                                        type="favourite", status_id=row.id)
             if not row.local:  # a local post's author is told above
@@ -91,8 +112,7 @@ async def reblog(rt: Runtime, account_id: int, status_id: int | None, visibility
         # A double tap (or an Announce delivered twice) reposts once: on PostgreSQL two at once used to
         # both find none and insert two reposts.
         await lock_key(conn, f"reblog:{account_id}:{row.id}")
-        existing = await conn.scalar(select(t.statuses.c.id).where(
-            t.statuses.c.account_id == account_id, t.statuses.c.reblog_of_id == row.id))
+        existing = await conn.scalar(_REPOST_OF, {"account": account_id, "target": row.id})
         if existing:
             return existing
         if own_private:
@@ -101,14 +121,12 @@ async def reblog(rt: Runtime, account_id: int, status_id: int | None, visibility
         if booster is None:
             booster = (await conn.execute(select(t.accounts).where(t.accounts.c.id == account_id))).first()
         now = datetime.now(UTC)
-        await conn.execute(t.statuses.insert().values(
-            id=reblog_id, account_id=account_id, reblog_of_id=row.id, visibility=int(visibility),
-            local=remote_uri is None, created_at=now,
-            uri=remote_uri or rt.url(f"/users/{booster.username}/statuses/{reblog_id}/activity")))
-        await conn.execute(update(t.statuses).where(t.statuses.c.id == row.id).values(
-            reblogs_count=t.statuses.c.reblogs_count + 1))
-        await conn.execute(update(t.accounts).where(t.accounts.c.id == account_id).values(
-            statuses_count=t.accounts.c.statuses_count + 1, last_status_at=now))
+        await conn.execute(_INSERT_STATUS, {
+            "id": reblog_id, "account_id": account_id, "reblog_of_id": row.id, "visibility": int(visibility),
+            "local": remote_uri is None, "created_at": now,
+            "uri": remote_uri or rt.url(f"/users/{booster.username}/statuses/{reblog_id}/activity")})
+        await conn.execute(_COUNT_REBLOG, {"target": row.id})
+        await conn.execute(_COUNT_POST, {"account": account_id, "now": now})
         await notifications.notify(conn, recipient_id=row.account_id, from_account_id=account_id,
                                    type="reblog", status_id=row.id)
         await distribute(rt, conn, status_id=reblog_id, author=booster, visibility=int(visibility), is_reblog=True,

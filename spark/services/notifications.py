@@ -71,6 +71,9 @@ def _facts():
         .where(recipient.c.id == recipient_id))
 
 
+_INSERT = t.notifications.insert()
+
+
 async def notify(conn, *, recipient_id: int, from_account_id: int, type: str, status_id: int | None = None) -> bool:
     """Record one notification inside the caller's transaction, unless the recipient blocks or mutes
     the sender or the sender's server, has muted the thread of `status_id`, is not a local account, or has
@@ -91,9 +94,10 @@ async def notify(conn, *, recipient_id: int, from_account_id: int, type: str, st
     if decided == "drop":
         return False
     notification_id = new_id()
-    await conn.execute(t.notifications.insert().values(
-        id=notification_id, account_id=recipient_id, from_account_id=from_account_id, type=type,
-        status_id=status_id, group_key=group_key(type, status_id), filtered=decided == "filter", created_at=now))
+    await conn.execute(_INSERT, {  # built once: building it cost as much as running it (B6)
+        "id": notification_id, "account_id": recipient_id, "from_account_id": from_account_id, "type": type,
+        "status_id": status_id, "group_key": group_key(type, status_id), "filtered": decided == "filter",
+        "created_at": now})
     if decided == "filter":
         await notification_requests.hold(conn, recipient_id=recipient_id, from_account_id=from_account_id,
                                          status_id=status_id, now=now)
