@@ -21,6 +21,7 @@ from spark.api.mastodon import (
     announcements,
     annual_reports,
     apps,
+    collections,
     conversations,
     directory,
     domain_blocks,
@@ -61,7 +62,7 @@ STATIC = Path(__file__).parent / "web" / "static"
 API_MODULES = [instance, apps, media, profile, relationships, timelines, accounts, statuses, interactions,
                notification_requests, notifications, scheduled_statuses, search, lists, filters, conversations,
                reports, push, tags, featured_tags, trends, suggestions, directory, endorsements, domain_blocks,
-               oembed, announcements, annual_reports, emails]
+               oembed, announcements, annual_reports, emails, collections]
 
 
 async def health(_request):

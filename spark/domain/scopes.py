@@ -6,9 +6,9 @@ from .errors import Invalid
 
 TOP_LEVEL = {"read", "write", "follow", "push", "profile"}
 GRANULAR = {
-    "read": ["accounts", "blocks", "bookmarks", "favourites", "filters", "follows", "lists", "mutes",
+    "read": ["accounts", "blocks", "bookmarks", "collections", "favourites", "filters", "follows", "lists", "mutes",
              "notifications", "search", "statuses"],
-    "write": ["accounts", "blocks", "bookmarks", "conversations", "favourites", "filters", "follows",
+    "write": ["accounts", "blocks", "bookmarks", "collections", "conversations", "favourites", "filters", "follows",
               "lists", "media", "mutes", "notifications", "reports", "statuses"],
     "admin:read": ["accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks",
                    "email_domain_blocks", "canonical_email_blocks"],

@@ -162,3 +162,14 @@ def test_scheduled_status_too_soon_is_422(api):
     item = api.status_post("later", scheduled_at=later)
     assert item["params"]["text"] == "later"
     assert [s["id"] for s in api.scheduled_statuses()] == [item["id"]]
+
+
+def test_no_async_refresh_is_running_so_none_is_found(server, api):
+    """Contexts are answered from what the server holds, with no `Mastodon-Async-Refresh` to poll."""
+    post = api.status_post("a thread")
+    context = requests.get(f"{server.url}/api/v1/statuses/{post['id']}/context", timeout=10)
+    assert "Mastodon-Async-Refresh" not in context.headers
+    url = server.url + "/api/v1_alpha/async_refreshes/ImNvbnRleHQ6MTox--c5"
+    found = requests.get(url, headers={"Authorization": f"Bearer {api.access_token}"}, timeout=10)
+    assert found.status_code == 404 and found.json() == {"error": "Record not found"}
+    assert requests.get(url, timeout=10).status_code == 401

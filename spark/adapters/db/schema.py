@@ -459,6 +459,33 @@ endorsements = Table(
     UniqueConstraint("account_id", "target_account_id", name="uq_endorsements_pair"),
 )
 
+# Collections (Mastodon 4.6): named sets of accounts a user recommends following, on their profile.
+collections = Table(
+    "collections",
+    metadata,
+    _id(),
+    _ref("account_id", index=True),
+    Column("name", String(255), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("language", String(16), nullable=True),
+    Column("sensitive", Boolean, nullable=False, server_default="0"),
+    Column("discoverable", Boolean, nullable=False, server_default="1"),
+    _ref("tag_id", nullable=True),
+    _created(),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+collection_items = Table(
+    "collection_items",
+    metadata,
+    _id(),
+    _ref("collection_id"),
+    _ref("account_id", index=True),  # the account featured: "in collections" and revoking start here
+    Column("state", String(16), nullable=False),  # accepted | revoked (pending: a remote account's consent)
+    _created(),
+    UniqueConstraint("collection_id", "account_id", name="uq_collection_items_pair"),
+)
+
 # Servers a user hides from themselves (POST /api/v1/domain_blocks); the server's own moderation of
 # other servers is federation_domains.
 account_domain_blocks = Table(

@@ -128,6 +128,14 @@ async def context(request, grant):
                           "descendants": [status_json(rt, v, viewer) for v in descendants]})
 
 
+@endpoint("read")
+async def async_refresh(request, grant):
+    """Mastodon 4.4 names a background refresh (of a thread's replies) in a `Mastodon-Async-Refresh` header
+    of the context, for clients to poll here. Spark answers a context from what it holds and starts none,
+    so no id names one: 404, as Mastodon answers for an unknown or expired refresh."""
+    raise NotFound("Record not found")
+
+
 @endpoint("read:statuses", public=True)
 async def history(request, grant):
     rt = runtime(request)
@@ -164,6 +172,7 @@ async def translate(request, grant):
 
 
 routes = [
+    Route("/api/v1_alpha/async_refreshes/{id}", async_refresh),
     Route("/api/v1/statuses", create, methods=["POST"]),
     Route("/api/v1/statuses", show_many, methods=["GET"]),
     Route("/api/v1/statuses/{id}", show, methods=["GET"]),

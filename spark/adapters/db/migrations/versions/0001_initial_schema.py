@@ -176,6 +176,34 @@ def upgrade() -> None:
     with op.batch_alter_table('bookmarks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_bookmarks_status_id'), ['status_id'], unique=False)
 
+    op.create_table('collection_items',
+    sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('collection_id', sa.BigInteger(), nullable=False),
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_collection_items')),
+    sa.UniqueConstraint('collection_id', 'account_id', name='uq_collection_items_pair')
+    )
+    with op.batch_alter_table('collection_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_collection_items_account_id'), ['account_id'], unique=False)
+
+    op.create_table('collections',
+    sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.Text(), server_default='', nullable=False),
+    sa.Column('language', sa.String(length=16), nullable=True),
+    sa.Column('sensitive', sa.Boolean(), server_default='0', nullable=False),
+    sa.Column('discoverable', sa.Boolean(), server_default='1', nullable=False),
+    sa.Column('tag_id', sa.BigInteger(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_collections'))
+    )
+    with op.batch_alter_table('collections', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_collections_account_id'), ['account_id'], unique=False)
+
     op.create_table('conversation_mutes',
     sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('conversation_id', sa.BigInteger(), nullable=False),
@@ -810,6 +838,14 @@ def downgrade() -> None:
     op.drop_table('endorsements')
     op.drop_table('custom_emojis')
     op.drop_table('conversation_mutes')
+    with op.batch_alter_table('collections', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_collections_account_id'))
+
+    op.drop_table('collections')
+    with op.batch_alter_table('collection_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_collection_items_account_id'))
+
+    op.drop_table('collection_items')
     with op.batch_alter_table('bookmarks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_bookmarks_status_id'))
 
