@@ -14,7 +14,6 @@ from starlette.staticfiles import StaticFiles
 
 from spark.adapters.ratelimit_memory import MemoryRateLimiter
 from spark.api import activitypub, oauth, streaming, wellknown
-from spark.api.collector import Collector
 from spark.api.keepalive import KeepAliveLimit
 from spark.api.mastodon import (
     accounts,
@@ -50,6 +49,7 @@ from spark.api.mastodon import (
 )
 from spark.api.responses import http_error_handler, json_response, server_error_handler, spark_error_handler
 from spark.api.web import authorize, site
+from spark.collector import Collector
 from spark.config import Settings, load_settings
 from spark.domain.errors import SparkError
 from spark.runtime import Runtime

@@ -13,12 +13,13 @@ logger = logging.getLogger(__name__)
 
 async def run_forever(settings: Settings, interval: float = 5.0) -> None:
     """`spark worker`: queued jobs and timed work, until stopped."""
+    from spark.collector import Collector
     from spark.runtime import Runtime
     from spark.services.jobs import work
 
     rt = Runtime.from_settings(settings)
     try:
-        await asyncio.gather(work(rt), run_periodically(rt, interval))
+        await asyncio.gather(work(rt), run_periodically(rt, interval), Collector().run())
     finally:
         await rt.close()
 

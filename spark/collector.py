@@ -1,4 +1,5 @@
-"""CPython's garbage collector, paced for a server that holds many long-lived objects.
+"""CPython's garbage collector, paced for a server that holds many long-lived objects (`spark serve` and
+`spark worker` run it).
 
 A full collection walks every tracked object. With 10,000 open streams that is about two million, which
 took a second, and the objects each delivery left behind for a moment set one off every second or two

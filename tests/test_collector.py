@@ -7,7 +7,7 @@ import weakref
 
 import pytest
 
-from spark.api.collector import YOUNG_THRESHOLD, Collector
+from spark.collector import YOUNG_THRESHOLD, Collector
 
 
 class Node:
