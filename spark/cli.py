@@ -46,6 +46,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
         raise SystemExit(f"error: {exc}") from None
     if workers > 1:
         os.environ["SPARK_PROCESSES"] = str(workers)  # read by each process's settings
+        if not settings.redis_url:
+            typer.echo("warning: without SPARK_REDIS_URL, a streaming client hears only of what happens through "
+                       "the process it is connected to", err=True)
     typer.echo(f"Spark is serving {settings.base_url} on http://{host}:{port}")
     typer.echo("Create the first admin with:  .venv/bin/spark users create NAME --email E --password P --admin")
     uvicorn.run("spark.api.app:create_app", factory=True, host=host, port=port, workers=workers,
