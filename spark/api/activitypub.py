@@ -89,7 +89,8 @@ def url_as_sent(request: Request) -> str:
     (Starlette's request.url decodes %-escapes, which a signature covers as sent)."""
     rt = runtime(request)
     url = f"{rt.settings.scheme}://{request.headers.get('host', rt.settings.domain)}"
-    url += request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
+    raw_path = request.scope.get("raw_path")
+    url += (raw_path if raw_path is not None else request.url.path.encode()).decode("latin-1")
     if request.scope.get("query_string"):
         url += "?" + request.scope["query_string"].decode("latin-1")
     return url

@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
+from cachetools import TTLCache
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
@@ -123,12 +124,26 @@ async def actor(rt: Runtime, uri: str, *, refresh: bool = False):
 _BY_KEY_ID = select(t.accounts).where(t.accounts.c.key_id == bindparam("key_id"), t.accounts.c.domain != "")
 
 
+# Signers by key id, kept a minute: every inbox request needs one, and most come from a few servers (B6: the
+# lookup was a sixth of accepting an activity). A key rotated meanwhile fails its verification, and the
+# caller asks again with refresh=True, which reads the row again (another process may have stored the new
+# key) and else fetches the actor. What else the row holds is read again where it matters (inbox jobs).
+_signers: TTLCache = TTLCache(maxsize=10_000, ttl=60)
+
+
 async def actor_by_key_id(rt: Runtime, key_id: str, *, refresh: bool = False):
     """The remote account whose key signed a request: keyId is `actor#main-key` or a key document."""
-    if not refresh:
+    cache_key = (rt.settings.base_url, key_id)
+    cached = _signers.get(cache_key) if not refresh else _signers.pop(cache_key, None)
+    if cached is not None and not refresh:
+        return cached
+    if not refresh or cached is not None:
         async with rt.db.read() as conn:
             row = (await conn.execute(_BY_KEY_ID, {"key_id": key_id})).first()
-        if row is not None:
+        # Refreshing a kept signer: the row may hold a newer key already (an Update of the actor, perhaps
+        # handled by another process), which then spares the fetch.
+        if row is not None and (not refresh or row.public_key_pem != cached.public_key_pem):
+            _signers[cache_key] = row
             return row
     actor_uri = key_id.split("#", 1)[0]
     async with rt.db.read() as conn:
@@ -140,7 +155,9 @@ async def actor_by_key_id(rt: Runtime, key_id: str, *, refresh: bool = False):
             actor_uri = owner
     row = await actor(rt, actor_uri, refresh=True)
     if row.key_id != key_id:
+        _signers.pop(cache_key, None)
         raise NotFound(f"{key_id} is not the key of {actor_uri}")
+    _signers[cache_key] = row
     return row
 
 

@@ -328,3 +328,23 @@ def test_first_contact_in_a_parallel_burst_is_never_a_5xx(world):
     assert codes == [202] * 16
     settle(spark)
     assert all(statuses_with_uri(spark, n["id"]) == 1 for n in notes)
+
+
+def test_a_rotated_key_is_fetched_again_and_the_old_one_refused(world):
+    """Spark keeps the signers it has verified; a new key under the same keyId fails against the kept one,
+    so the actor is fetched once more and the new key believed; the old key then no longer verifies."""
+    spark, origin, lain, _, _ = world
+    before = origin.actor("other.test", "rotating", key_index=2)
+    first = mention_note(before, spark, "signed with the first key")
+    assert origin.post(spark.url + "/inbox", before.create(first), before).status_code == 202
+    fetched = origin.fetches(before.id)
+    after = origin.actor("other.test", "rotating", key_index=3)  # same actor and keyId, a new key pair
+    assert after.key_id == before.key_id
+    second = mention_note(after, spark, "signed with the second key")
+    assert origin.post(spark.url + "/inbox", after.create(second), after).status_code == 202
+    assert origin.fetches(before.id) == fetched + 1
+    third = mention_note(before, spark, "signed with the first key again")
+    assert origin.post(spark.url + "/inbox", before.create(third), before).status_code == 401
+    settle(spark)
+    assert statuses_with_uri(spark, first["id"]) == 1 and statuses_with_uri(spark, second["id"]) == 1
+    assert statuses_with_uri(spark, third["id"]) == 0
