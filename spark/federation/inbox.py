@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 import orjson
-from sqlalchemy import Insert, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from spark.adapters.db import schema as t
-from spark.adapters.db.functions import insert_ignore
+from spark.adapters.db.functions import insert_ignore, per_dialect
 from spark.federation import deref, handlers, urls
 from spark.federation.convert import id_of, types_of
 from spark.federation.signatures import SignatureError, signature_key_id, verify_request
@@ -172,15 +172,12 @@ def _forget_signers(signers: dict, payload: dict) -> None:
 # Statements run for every activity, built once: building one cost as much as running it (B6).
 _SIGNER = select(t.accounts).where(t.accounts.c.id == bindparam("id"))
 _SIGNERS = select(t.accounts).where(t.accounts.c.id.in_(bindparam("ids", expanding=True)))
-_mark_seen: dict[str, Insert] = {}  # by dialect: insert_ignore is spelled differently
+_mark_seen = per_dialect(lambda conn: insert_ignore(conn, t.federation_seen, activity_id=bindparam("activity_id")))
 
 
 def _seen(conn: AsyncConnection, activity_id: str):
     """Mark an activity seen (unless it was): the statement's result tells which."""
-    name = conn.dialect.name
-    if name not in _mark_seen:
-        _mark_seen[name] = insert_ignore(conn, t.federation_seen, activity_id=bindparam("activity_id"))
-    return conn.execute(_mark_seen[name], {"activity_id": activity_id})
+    return conn.execute(_mark_seen(conn), {"activity_id": activity_id})
 
 
 async def _signer(conn: AsyncConnection, signer_id: int):

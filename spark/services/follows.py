@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import bindparam, delete, exists, select, update
 
 from spark.adapters.db import schema as t
-from spark.adapters.db.functions import greatest, insert_ignore
+from spark.adapters.db.functions import greatest, insert_ignore, per_dialect
 from spark.domain.errors import Forbidden, Invalid, NotFound
 from spark.domain.ids import new_id
 from spark.federation import outbox
@@ -15,13 +15,26 @@ from spark.runtime import Runtime
 from spark.services import events, feeds, notifications
 from spark.services.statuses import blocked_between
 
+# Statements every follow (from here or another server) runs, built once: building one cost as much as
+# running it (B6).
+_count_following = per_dialect(lambda conn: update(t.accounts).where(t.accounts.c.id == bindparam("account")).values(
+    following_count=greatest(conn)(t.accounts.c.following_count + bindparam("delta"), 0)))
+_count_followers = per_dialect(lambda conn: update(t.accounts).where(t.accounts.c.id == bindparam("account")).values(
+    followers_count=greatest(conn)(t.accounts.c.followers_count + bindparam("delta"), 0)))
+_new_follow = per_dialect(lambda conn: insert_ignore(
+    conn, t.follows, id=bindparam("new_id"), account_id=bindparam("follower"), target_account_id=bindparam("target"),
+    show_reblogs=bindparam("reblogs"), notify=bindparam("notifying"), languages=bindparam("langs", type_=t.follows.c.languages.type),
+    uri=bindparam("follow_uri"), remote_follower=bindparam("remote"), created_at=bindparam("at")))
+_IS_REMOTE = select(t.accounts.c.domain != "").where(t.accounts.c.id == bindparam("account"))
+_FOLLOWING = select(exists().where(t.follows.c.account_id == bindparam("follower"),
+                                   t.follows.c.target_account_id == bindparam("target")))
+_BLOCKS_DOMAIN = select(exists().where(t.account_domain_blocks.c.account_id == bindparam("account"),
+                                       t.account_domain_blocks.c.domain == bindparam("domain")))
+
 
 async def _bump(conn, follower_id: int, target_id: int, delta: int) -> None:
-    at_least = greatest(conn)
-    await conn.execute(update(t.accounts).where(t.accounts.c.id == follower_id).values(
-        following_count=at_least(t.accounts.c.following_count + delta, 0)))
-    await conn.execute(update(t.accounts).where(t.accounts.c.id == target_id).values(
-        followers_count=at_least(t.accounts.c.followers_count + delta, 0)))
+    await conn.execute(_count_following(conn), {"account": follower_id, "delta": delta})
+    await conn.execute(_count_followers(conn), {"account": target_id, "delta": delta})
 
 
 async def target_account(conn, account_id: int | None):
@@ -35,10 +48,10 @@ async def create_follow(conn, follower_id: int, target_id: int, *, show_reblogs:
                         languages: list[str] | None = None, uri: str | None = None) -> None:
     """Record an accepted follow (idempotent, even for two at once: the first insert wins, and the other
     only changes its settings) and everything it causes."""
-    remote = await conn.scalar(select(t.accounts.c.domain != "").where(t.accounts.c.id == follower_id))
-    created = await conn.execute(insert_ignore(
-        conn, t.follows, id=new_id(), account_id=follower_id, target_account_id=target_id, show_reblogs=show_reblogs,
-        notify=notify, languages=languages, uri=uri, remote_follower=bool(remote), created_at=datetime.now(UTC)))
+    remote = await conn.scalar(_IS_REMOTE, {"account": follower_id})
+    created = await conn.execute(_new_follow(conn), {
+        "new_id": new_id(), "follower": follower_id, "target": target_id, "reblogs": show_reblogs,
+        "notifying": notify, "langs": languages, "follow_uri": uri, "remote": bool(remote), "at": datetime.now(UTC)})
     if created.rowcount != 1:
         await conn.execute(update(t.follows).where(
             t.follows.c.account_id == follower_id, t.follows.c.target_account_id == target_id).values(
@@ -218,13 +231,11 @@ async def answer_request(rt: Runtime, account_id: int, requester_id: int | None,
 
 async def blocks_domain(conn, account_id: int, domain: str) -> bool:
     """Whether the account blocks the server `domain` (POST /api/v1/domain_blocks); never a local one."""
-    return bool(domain) and bool(await conn.scalar(select(exists().where(
-        t.account_domain_blocks.c.account_id == account_id, t.account_domain_blocks.c.domain == domain))))
+    return bool(domain) and bool(await conn.scalar(_BLOCKS_DOMAIN, {"account": account_id, "domain": domain}))
 
 
 async def is_following(conn, follower_id: int, target_id: int) -> bool:
-    return bool(await conn.scalar(select(exists().where(
-        t.follows.c.account_id == follower_id, t.follows.c.target_account_id == target_id))))
+    return bool(await conn.scalar(_FOLLOWING, {"follower": follower_id, "target": target_id}))
 
 
 def validate_languages(languages: list) -> list[str] | None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
 
 from spark.adapters.db import schema as t
-from spark.adapters.db.functions import greatest, insert_ignore, lock_key
+from spark.adapters.db.functions import greatest, insert_ignore, lock_key, per_dialect
 from spark.domain.errors import Invalid, NotFound
 from spark.domain.ids import new_id
 from spark.domain.visibility import Visibility
@@ -33,15 +32,8 @@ _COUNT_POST = update(t.accounts).where(t.accounts.c.id == bindparam("account")).
 _REPOST_OF = select(t.statuses.c.id).where(t.statuses.c.account_id == bindparam("account"),
                                            t.statuses.c.reblog_of_id == bindparam("target"))
 _INSERT_STATUS = t.statuses.insert()
-_likes: dict[str, Any] = {}  # by dialect: insert_ignore is spelled differently
-
-
-def _like(conn):
-    name = conn.dialect.name
-    if name not in _likes:
-        _likes[name] = insert_ignore(conn, t.favourites, id=bindparam("like"), account_id=bindparam("account"),
-                                     status_id=bindparam("target"), uri=bindparam("uri"))
-    return _likes[name]
+_like = per_dialect(lambda conn: insert_ignore(conn, t.favourites, id=bindparam("like"), account_id=bindparam(
+    "account"), status_id=bindparam("target"), uri=bindparam("uri")))
 
 
 async def _target(conn, status_id: int | None, viewer_id: int):

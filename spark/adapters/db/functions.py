@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import BigInteger, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -10,6 +12,20 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.sqltypes import NullType
 from sqlalchemy.sql.visitors import InternalTraversal
+
+
+def per_dialect(build: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A statement spelled differently per database, built once for each (building one cost as much as
+    running it, B6): `build(conn)` makes it; the function returned gives it for a connection."""
+    made: dict[str, Any] = {}
+
+    def statement(conn):
+        name = conn.dialect.name
+        if name not in made:
+            made[name] = build(conn)
+        return made[name]
+
+    return statement
 
 
 def greatest(conn):
