@@ -29,6 +29,24 @@ def note_of(uri: str) -> dict:
     return response.json()
 
 
+def quote_state_reaches(client, status_id, wanted: str, timeout: float = 45.0) -> dict:
+    """The post once its quote's state is `wanted`; else fails naming the states seen (pending: no answer
+    came; rejected: the other server refused). The timeout allows a loaded CI machine several rounds of
+    the two servers' job queues."""
+    seen: list[str] = []
+
+    def check():
+        status = client.status(status_id)
+        seen.append(status["quote"]["state"])
+        return status if seen[-1] == wanted else None
+
+    try:
+        return wait_for(check, timeout=timeout)
+    except AssertionError:
+        raise AssertionError(f"quote {status_id} still {seen[-1]!r} after {timeout} s, not {wanted!r} "
+                             f"(states seen: {sorted(set(seen))})") from None
+
+
 # --- two real Spark servers ------------------------------------------------------------------------------
 @pytest.fixture(scope="module", params=backends())
 def pair(request, tmp_path_factory):
@@ -44,7 +62,7 @@ def test_quote_of_a_post_on_another_server_is_accepted_by_its_policy(pair):
     copy = find_post(alice, post["uri"])
     quote = alice.status_post("Worth a read", quoted_status_id=copy["id"])
 
-    accepted = wait_for(lambda: (s := alice.status(quote["id"]))["quote"]["state"] == "accepted" and s)
+    accepted = quote_state_reaches(alice, quote["id"], "accepted")
     assert accepted["quote"]["quoted_status"]["id"] == copy["id"]
     assert alice.status(copy["id"])["quotes_count"] == 1
     # B granted a stamp for exactly this quote, and A's Note now shows it to third parties.
@@ -63,7 +81,7 @@ def test_quote_refused_by_the_quoted_posts_policy_is_rejected(pair, policy):
     copy = find_post(alice, post["uri"])
     quote = alice.status_post("Quoting anyway", quoted_status_id=copy["id"])
 
-    rejected = wait_for(lambda: (s := alice.status(quote["id"]))["quote"]["state"] == "rejected" and s)
+    rejected = quote_state_reaches(alice, quote["id"], "rejected")
     assert rejected["quote"]["quoted_status"] is None
     assert alice.status(copy["id"])["quotes_count"] == 0
     assert "quoteAuthorization" not in note_of(quote["uri"])
