@@ -3,6 +3,8 @@ asked of and given by other servers (FEP-044f)."""
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select, update
 
 from spark.adapters.db import schema as t
@@ -15,6 +17,8 @@ from spark.runtime import Runtime
 from spark.services import remote_posts
 from spark.services.follows import is_following
 from spark.services.statuses import visible, visible_row
+
+logger = logging.getLogger(__name__)
 
 
 async def quoting_ids(rt: Runtime, viewer_id: int, status_id: int | None, *, max_id=None, since_id=None,
@@ -112,6 +116,8 @@ async def remote_request_answered(rt: Runtime, *, quoting_id: int, answerer_id: 
         quoting = (await conn.execute(select(t.statuses).where(
             t.statuses.c.id == quoting_id, t.statuses.c.local.is_(True)))).first()
         if quoting is None or quoting.quote_of_id is None or await _quoted_author(conn, quoting) != answerer_id:
+            logger.warning("an answer to the quote request of post %s from account %s was not the quoted author's",
+                           quoting_id, answerer_id)
             return False
         if stamp is None:
             return await _withdraw(conn, quoting)
@@ -119,6 +125,8 @@ async def remote_request_answered(rt: Runtime, *, quoting_id: int, answerer_id: 
             t.statuses.c.id == quoting.id, t.statuses.c.quote_state == "pending").values(
             quote_state="accepted", quote_authorization_uri=stamp))
         if not accepted.rowcount:
+            if quoting.quote_state != "accepted":  # accepted already: the same answer delivered again
+                logger.warning("quote %s was %s when its approval came", quoting.id, quoting.quote_state)
             return False
         await conn.execute(update(t.statuses).where(t.statuses.c.id == quoting.quote_of_id).values(
             quotes_count=t.statuses.c.quotes_count + 1))
