@@ -29,7 +29,7 @@ from websockets.asyncio.client import connect as ws_connect
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import DATA, empty_redis, free_port, seeded_database, start, stop  # noqa: E402
+from bench.common import DATA, children, empty_redis, free_port, seeded_database, start, stop  # noqa: E402
 from bench.seed import AUTHOR_TOKEN, listener_token, seed_audience  # noqa: E402
 
 ID = re.compile(rb'"id":"(\d+)"')
@@ -40,7 +40,7 @@ OPEN_AT_ONCE = 400  # connections opened concurrently, to stay under the listen 
 def rss_kib(pid: int) -> int:
     """Resident memory of a process and its children, KiB."""
     total = 0
-    for p in [pid, *_children(pid)]:
+    for p in [pid, *children(pid)]:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -48,14 +48,6 @@ def rss_kib(pid: int) -> int:
         except FileNotFoundError:
             pass
     return total
-
-
-def _children(pid: int) -> list[int]:
-    out = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            out += [int(child), *_children(int(child))]
-    return out
 
 
 class Listeners:

@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import DATA, free_port, seeded_database, start, stop, working_copy  # noqa: E402
+from bench.common import DATA, children, free_port, seeded_database, start, stop, working_copy  # noqa: E402
 from bench.seed import point_inboxes, seed_remote_senders  # noqa: E402
 from spark.adapters import jobs_sql  # noqa: E402
 from spark.adapters.db import schema as t  # noqa: E402
@@ -115,12 +115,6 @@ async def floor(url: str, requests_: list, public: dict[str, str], inbox: str) -
     return len(requests_) / elapsed
 
 
-def _children(pid: int) -> list[int]:
-    """The processes `spark serve --workers N` started."""
-    found = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(child) for child in found.read_text().split()] if found.exists() else []
-
-
 def cpu_seconds(pid: int) -> float:
     """CPU time a process has used (Linux): on a shared machine a steadier figure than rates."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -165,7 +159,7 @@ def run(backend: str, n: int, servers: int, postgres_url: str, job_workers: int,
             await db.dispose()
         asyncio.run(drain())
         processed = time.perf_counter() - started
-        serving_cpu = sum(cpu_seconds(pid) for pid in [spark.pid, *_children(spark.pid)])
+        serving_cpu = sum(cpu_seconds(pid) for pid in [spark.pid, *children(spark.pid)])
         cpu = serving_cpu + sum(cpu_seconds(p.pid) for p in job_processes)
         accepts = requests.get(f"http://127.0.0.1:{sink_port}/stats", timeout=30).json()
     finally:

@@ -107,6 +107,15 @@ def empty_redis(url: str) -> str:
     return url
 
 
+def children(pid: int) -> list[int]:
+    """A process's descendants (the processes of `spark serve --workers N`, say)."""
+    out = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            out += [int(child), *children(int(child))]
+    return out
+
+
 def start(command: list[str], env: dict, url: str | None) -> subprocess.Popen:
     """Start a server and wait until `url` answers (no url: a process that serves nothing, e.g. a worker);
     its output goes to bench/.data/logs/ (a pipe nobody reads would stall a server that logs much once the

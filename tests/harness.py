@@ -88,6 +88,7 @@ class SparkServer:
     process: subprocess.Popen | None = None
     backend: str = "sqlite"
     log: Path | None = None
+    serve_args: tuple[str, ...] = ()  # more options for `spark serve` (e.g. --workers 2)
     _tokens: dict = field(default_factory=dict)
 
     @property
@@ -107,7 +108,7 @@ class SparkServer:
         out = open(self.log, "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "spark", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--log-level", "warning"],
+             "--log-level", "warning", *self.serve_args],
             env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
         RUNNING.append(self)
         deadline = time.time() + 60
@@ -191,7 +192,7 @@ class SparkServer:
 
 
 @contextmanager
-def running_server(tmp_dir: Path, backend: str = "sqlite", **settings: str):
+def running_server(tmp_dir: Path, backend: str = "sqlite", serve_args: tuple[str, ...] = (), **settings: str):
     """Start a migrated Spark server; extra keyword settings become SPARK_* variables."""
     data_dir = Path(tmp_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -202,7 +203,7 @@ def running_server(tmp_dir: Path, backend: str = "sqlite", **settings: str):
                "SPARK_STREAMING_HEARTBEAT_SECONDS": "1"}  # streams notice a closed client within a second
         env.update({f"SPARK_{k.upper()}": str(v) for k, v in settings.items()})
         server = SparkServer(url=f"http://127.0.0.1:{port}", port=port, data_dir=data_dir, env=env,
-                             backend=backend)
+                             backend=backend, serve_args=serve_args)
         server.spark("migrate")
         server.start()
         try:

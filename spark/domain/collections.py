@@ -23,6 +23,9 @@ def check_fields(*, name: str | None, description: str | None, language: str | N
         raise Invalid("Validation failed: Language is not a language code")
 
 
+IN_COLLECTION = ("accepted", "pending")  # item states that count against MAX_ITEMS (pending: awaiting consent)
+
+
 def visible_states(*, owner: bool) -> tuple[str, ...]:
     """Item states a viewer sees: its curator also those still waiting for consent."""
-    return ("accepted", "pending") if owner else ("accepted",)
+    return IN_COLLECTION if owner else ("accepted",)

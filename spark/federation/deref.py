@@ -134,15 +134,15 @@ _signers: TTLCache = TTLCache(maxsize=10_000, ttl=60)
 async def actor_by_key_id(rt: Runtime, key_id: str, *, refresh: bool = False):
     """The remote account whose key signed a request: keyId is `actor#main-key` or a key document."""
     cache_key = (rt.settings.base_url, key_id)
-    cached = _signers.get(cache_key) if not refresh else _signers.pop(cache_key, None)
-    if cached is not None and not refresh:
-        return cached
-    if not refresh or cached is not None:
+    kept = _signers.pop(cache_key, None) if refresh else _signers.get(cache_key)
+    if kept is not None and not refresh:
+        return kept
+    if not refresh or kept is not None:
         async with rt.db.read() as conn:
             row = (await conn.execute(_BY_KEY_ID, {"key_id": key_id})).first()
-        # Refreshing a kept signer: the row may hold a newer key already (an Update of the actor, perhaps
-        # handled by another process), which then spares the fetch.
-        if row is not None and (not refresh or row.public_key_pem != cached.public_key_pem):
+        # When refreshing a kept signer, the row may hold a newer key already (an Update of the actor, perhaps
+        # handled by another process), which spares the fetch; the same key as kept is fetched again.
+        if row is not None and (kept is None or row.public_key_pem != kept.public_key_pem):
             _signers[cache_key] = row
             return row
     actor_uri = key_id.split("#", 1)[0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, union, update
 
 from spark.adapters.db import schema as t
 from spark.domain import collections as rules
@@ -56,16 +56,17 @@ async def _load(conn, rows: list, viewer_id: int | None) -> list[Collection]:
         t.tags.c.id.in_({row.tag_id for row in rows if row.tag_id})))}
     items = (await conn.execute(select(t.collection_items).where(
         t.collection_items.c.collection_id.in_([row.id for row in rows]),
-        t.collection_items.c.state.in_(("accepted", "pending")))
+        t.collection_items.c.state.in_(rules.IN_COLLECTION))
         .order_by(t.collection_items.c.created_at, t.collection_items.c.id))).all()
     featured = {r.id: r for r in await conn.execute(select(t.accounts).where(
         t.accounts.c.id.in_({item.account_id for item in items}), t.accounts.c.suspended_at.is_(None)))}
     hidden = set()
-    if viewer_id is not None and featured:
-        hidden = set((await conn.execute(select(t.blocks.c.target_account_id).where(
-            t.blocks.c.account_id == viewer_id, t.blocks.c.target_account_id.in_(featured)))).scalars())
-        hidden |= set((await conn.execute(select(t.blocks.c.account_id).where(
-            t.blocks.c.target_account_id == viewer_id, t.blocks.c.account_id.in_(featured)))).scalars())
+    if viewer_id is not None and featured:  # blocked either way, in one query
+        hidden = set((await conn.execute(union(
+            select(t.blocks.c.target_account_id).where(t.blocks.c.account_id == viewer_id,
+                                                       t.blocks.c.target_account_id.in_(featured)),
+            select(t.blocks.c.account_id).where(t.blocks.c.target_account_id == viewer_id,
+                                                t.blocks.c.account_id.in_(featured))))).scalars())
     out = []
     for row in rows:
         states = rules.visible_states(owner=viewer_id == row.account_id)
@@ -82,6 +83,13 @@ async def _row(conn, collection_id: int | None):
     if row is None:
         raise NotFound()
     return row
+
+
+async def _curator_hidden_from(conn, viewer_id: int | None, owner_id: int) -> bool:
+    """Whether a curator's collections are out of the viewer's sight: they block each other (a suspended
+    curator is NotFound)."""
+    owner = await target_account(conn, owner_id)
+    return viewer_id is not None and viewer_id != owner.id and await blocked_between(conn, viewer_id, owner.id)
 
 
 async def _owned(conn, owner_id: int, collection_id: int | None):
@@ -103,10 +111,7 @@ async def _tag_id(conn, name: str | None) -> int | None:
 
 async def _feature(conn, owner_id: int, collection_id: int, account_id: int | None, now: datetime):
     """Add one account to a collection (see the module docstring for who can be); returns the item row."""
-    try:
-        account = await target_account(conn, account_id)
-    except NotFound:
-        raise NotFound("Record not found") from None
+    account = await target_account(conn, account_id)
     if account.id == owner_id:
         raise Invalid("Validation failed: You cannot feature yourself")
     if account.domain:
@@ -115,40 +120,42 @@ async def _feature(conn, owner_id: int, collection_id: int, account_id: int | No
         raise Forbidden("This account cannot be added to collections")
     present = (await conn.execute(select(t.collection_items).where(
         t.collection_items.c.collection_id == collection_id, t.collection_items.c.account_id == account.id))).first()
-    if present is not None and present.state in ("accepted", "pending"):
+    if present is not None and present.state in rules.IN_COLLECTION:
         raise Invalid("Validation failed: This account is already in the collection")
     if present is not None:
         raise Forbidden("This account removed itself from the collection")
     count = await conn.scalar(select(func.count()).select_from(t.collection_items).where(
-        t.collection_items.c.collection_id == collection_id, t.collection_items.c.state.in_(("accepted", "pending"))))
+        t.collection_items.c.collection_id == collection_id, t.collection_items.c.state.in_(rules.IN_COLLECTION)))
     if count >= rules.MAX_ITEMS:
         raise Invalid(f"Validation failed: A collection holds at most {rules.MAX_ITEMS} accounts")
-    item_id = new_id()
-    await conn.execute(t.collection_items.insert().values(id=item_id, collection_id=collection_id,
-                                                          account_id=account.id, state="accepted", created_at=now))
-    await conn.execute(update(t.collections).where(t.collections.c.id == collection_id).values(updated_at=now))
-    return (await conn.execute(select(t.collection_items).where(t.collection_items.c.id == item_id))).first()
+    return (await conn.execute(t.collection_items.insert().values(
+        id=new_id(), collection_id=collection_id, account_id=account.id, state="accepted", created_at=now)
+        .returning(*t.collection_items.c))).first()
+
+
+async def _touched(conn, collection_id: int) -> None:
+    """Its items changed: the collection is updated."""
+    await conn.execute(update(t.collections).where(t.collections.c.id == collection_id).values(
+        updated_at=datetime.now(UTC)))
 
 
 async def create(rt: Runtime, owner_id: int, fields: Changes, account_ids: list[int]) -> Collection:
     rules.check_fields(name=fields.name or "", description=fields.description, language=fields.language)
-    if len(set(account_ids)) > rules.MAX_ITEMS:
-        raise Invalid(f"Validation failed: A collection holds at most {rules.MAX_ITEMS} accounts")
     now = datetime.now(UTC)
     async with rt.db.write() as conn:
         count = await conn.scalar(select(func.count()).select_from(t.collections)
                                   .where(t.collections.c.account_id == owner_id))
         if count >= rules.MAX_PER_ACCOUNT:
             raise Invalid(f"Validation failed: You cannot have more than {rules.MAX_PER_ACCOUNT} collections")
-        collection_id = new_id()
-        await conn.execute(t.collections.insert().values(
-            id=collection_id, account_id=owner_id, name=fields.name.strip(), description=fields.description or "",
+        row = (await conn.execute(t.collections.insert().values(
+            id=new_id(), account_id=owner_id, name=fields.name.strip(), description=fields.description or "",
             language=fields.language or None, sensitive=bool(fields.sensitive),
             discoverable=True if fields.discoverable is None else fields.discoverable,
-            tag_id=await _tag_id(conn, fields.tag_name), created_at=now, updated_at=now))
+            tag_id=await _tag_id(conn, fields.tag_name), created_at=now, updated_at=now)
+            .returning(*t.collections.c))).first()
         for account_id in dict.fromkeys(account_ids):
-            await _feature(conn, owner_id, collection_id, account_id, now)
-        return (await _load(conn, [await _row(conn, collection_id)], owner_id))[0]
+            await _feature(conn, owner_id, row.id, account_id, now)
+        return (await _load(conn, [row], owner_id))[0]
 
 
 async def change(rt: Runtime, owner_id: int, collection_id: int | None, fields: Changes) -> Collection:
@@ -162,9 +169,9 @@ async def change(rt: Runtime, owner_id: int, collection_id: int | None, fields: 
         row = await _owned(conn, owner_id, collection_id)
         if fields.tag_name is not None:
             values["tag_id"] = await _tag_id(conn, fields.tag_name)
-        await conn.execute(update(t.collections).where(t.collections.c.id == row.id).values(
-            **values, updated_at=datetime.now(UTC)))
-        return (await _load(conn, [await _row(conn, row.id)], owner_id))[0]
+        row = (await conn.execute(update(t.collections).where(t.collections.c.id == row.id).values(
+            **values, updated_at=datetime.now(UTC)).returning(*t.collections.c))).first()
+        return (await _load(conn, [row], owner_id))[0]
 
 
 async def remove(rt: Runtime, owner_id: int, collection_id: int | None) -> None:
@@ -178,12 +185,7 @@ async def get(rt: Runtime, viewer_id: int | None, collection_id: int | None) -> 
     """One collection; 404 if its curator is suspended or blocks the viewer (either way)."""
     async with rt.db.read() as conn:
         row = await _row(conn, collection_id)
-        try:
-            await target_account(conn, row.account_id)
-        except NotFound:
-            raise NotFound() from None
-        if viewer_id is not None and viewer_id != row.account_id and await blocked_between(
-                conn, viewer_id, row.account_id):
+        if await _curator_hidden_from(conn, viewer_id, row.account_id):
             raise NotFound()
         return (await _load(conn, [row], viewer_id))[0]
 
@@ -193,11 +195,10 @@ async def of_account(rt: Runtime, viewer_id: int | None, account_id: int | None,
     """An account's collections, newest first: all of them for itself, the discoverable ones for others,
     none for an account it blocks or is blocked by."""
     async with rt.db.read() as conn:
-        owner = await target_account(conn, account_id)
-        if viewer_id is not None and viewer_id != owner.id and await blocked_between(conn, viewer_id, owner.id):
+        if await _curator_hidden_from(conn, viewer_id, account_id):
             return []
-        query = select(t.collections).where(t.collections.c.account_id == owner.id)
-        if viewer_id != owner.id:
+        query = select(t.collections).where(t.collections.c.account_id == account_id)
+        if viewer_id != account_id:
             query = query.where(t.collections.c.discoverable.is_(True))
         rows = (await conn.execute(query.order_by(t.collections.c.created_at.desc(), t.collections.c.id.desc())
                                    .offset(offset).limit(limit))).all()
@@ -225,7 +226,9 @@ async def add(rt: Runtime, owner_id: int, collection_id: int | None, account_id:
     """Feature one more account; returns the new item row."""
     async with rt.db.write() as conn:
         row = await _owned(conn, owner_id, collection_id)
-        return await _feature(conn, owner_id, row.id, account_id, datetime.now(UTC))
+        item = await _feature(conn, owner_id, row.id, account_id, datetime.now(UTC))
+        await _touched(conn, row.id)
+        return item
 
 
 async def remove_item(rt: Runtime, owner_id: int, collection_id: int | None, item_id: int | None) -> None:
@@ -235,8 +238,7 @@ async def remove_item(rt: Runtime, owner_id: int, collection_id: int | None, ite
             t.collection_items.c.id == (item_id or -1), t.collection_items.c.collection_id == row.id))
         if not removed.rowcount:
             raise NotFound()
-        await conn.execute(update(t.collections).where(t.collections.c.id == row.id).values(
-            updated_at=datetime.now(UTC)))
+        await _touched(conn, row.id)
 
 
 async def revoke(rt: Runtime, account_id: int, collection_id: int | None, item_id: int | None) -> None:

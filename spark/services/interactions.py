@@ -15,7 +15,7 @@ from spark.federation import outbox
 from spark.runtime import Runtime
 from spark.services import notifications
 from spark.services.paging import Page, ranged
-from spark.services.posting import distribute, remove_rows
+from spark.services.posting import count_post, distribute, remove_rows
 from spark.services.statuses import visible_row
 
 MAX_PINS = 5
@@ -27,8 +27,6 @@ _COUNT_LIKE = update(t.statuses).where(t.statuses.c.id == bindparam("target")).v
     favourites_count=t.statuses.c.favourites_count + 1)
 _COUNT_REBLOG = update(t.statuses).where(t.statuses.c.id == bindparam("target")).values(
     reblogs_count=t.statuses.c.reblogs_count + 1)
-_COUNT_POST = update(t.accounts).where(t.accounts.c.id == bindparam("account")).values(
-    statuses_count=t.accounts.c.statuses_count + 1, last_status_at=bindparam("now"))
 _REPOST_OF = select(t.statuses.c.id).where(t.statuses.c.account_id == bindparam("account"),
                                            t.statuses.c.reblog_of_id == bindparam("target"))
 _INSERT_STATUS = t.statuses.insert()
@@ -118,7 +116,7 @@ async def reblog(rt: Runtime, account_id: int, status_id: int | None, visibility
             "local": remote_uri is None, "created_at": now,
             "uri": remote_uri or rt.url(f"/users/{booster.username}/statuses/{reblog_id}/activity")})
         await conn.execute(_COUNT_REBLOG, {"target": row.id})
-        await conn.execute(_COUNT_POST, {"account": account_id, "now": now})
+        await count_post(conn, account_id, now)
         await notifications.notify(conn, recipient_id=row.account_id, from_account_id=account_id,
                                    type="reblog", status_id=row.id)
         await distribute(rt, conn, status_id=reblog_id, author=booster, visibility=int(visibility), is_reblog=True,

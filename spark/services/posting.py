@@ -97,6 +97,16 @@ async def tag_ids(conn, names: list[str]) -> list[int]:
     return ids
 
 
+_COUNT_POST = update(t.accounts).where(t.accounts.c.id == bindparam("author")).values(
+    statuses_count=t.accounts.c.statuses_count + 1, last_status_at=bindparam("at"))
+
+
+async def count_post(conn, author_id: int, at: datetime) -> None:
+    """One more post (or repost) by the author, its latest at `at`. Built once: every post, repost and
+    inbound Create or Announce runs it, and building it cost as much as running it (B6)."""
+    await conn.execute(_COUNT_POST, {"author": author_id, "at": at})
+
+
 async def _attach_media(conn, author_id: int, status_id: int, media_ids: list[int]) -> None:
     if not media_ids:
         return
@@ -178,8 +188,7 @@ async def _insert_post(rt: Runtime, conn, author_id: int, draft: Draft, applicat
         await conn.execute(t.mentions.insert().values(status_id=status_id, account_id=account.id))
     for tag_id in await tag_ids(conn, tags):
         await conn.execute(t.status_tags.insert().values(status_id=status_id, tag_id=tag_id))
-    await conn.execute(update(t.accounts).where(t.accounts.c.id == author_id).values(
-        statuses_count=t.accounts.c.statuses_count + 1, last_status_at=now))
+    await count_post(conn, author_id, now)
     if parent:
         await conn.execute(update(t.statuses).where(t.statuses.c.id == parent.id).values(
             replies_count=t.statuses.c.replies_count + 1))

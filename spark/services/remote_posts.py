@@ -16,7 +16,7 @@ from spark.domain.remote import RemotePost
 from spark.domain.visibility import Visibility
 from spark.runtime import Runtime
 from spark.services import conversations, events, notifications
-from spark.services.posting import distribute, remove_rows, tag_ids
+from spark.services.posting import count_post, distribute, remove_rows, tag_ids
 
 # Built once: storing inbound posts runs these for each (building one cost as much as running it, B6).
 _BY_URI = select(t.statuses).where(t.statuses.c.uri == bindparam("uri"))
@@ -24,8 +24,6 @@ _ID_BY_URI = select(t.statuses.c.id).where(t.statuses.c.uri == bindparam("uri"))
 _ID_TAKEN = select(t.statuses.c.id).where(t.statuses.c.id == bindparam("id"))
 _ORPHANS = select(t.statuses.c.id).where(t.statuses.c.in_reply_to_uri == bindparam("uri"))
 _INSERT = t.statuses.insert()
-_COUNT_POST = update(t.accounts).where(t.accounts.c.id == bindparam("author")).values(
-    statuses_count=t.accounts.c.statuses_count + 1, last_status_at=bindparam("at"))
 
 
 async def by_uri(conn, uri: str):
@@ -119,7 +117,7 @@ async def store(rt: Runtime, author, post: RemotePost, *, parent=None, quoted=No
             await conn.execute(t.mentions.insert().values(status_id=status_id, account_id=account_id))
         for tag_id in await tag_ids(conn, post.tags):
             await conn.execute(t.status_tags.insert().values(status_id=status_id, tag_id=tag_id))
-        await conn.execute(_COUNT_POST, {"author": author.id, "at": now})
+        await count_post(conn, author.id, now)
         if parent:
             await conn.execute(update(t.statuses).where(t.statuses.c.id == parent.id).values(
                 replies_count=t.statuses.c.replies_count + 1))

@@ -123,3 +123,21 @@ def test_validation_scopes_and_blocks(server):
                                  json={"account_id": viewer_id})
     assert blocked_item.status_code == 403
     assert requests.get(f"{url}/api/v1/collections/{collection['id']}", timeout=10).status_code == 200
+
+
+def test_an_account_curates_at_most_ten_and_features_only_those_who_let_it(server):
+    url = server.url
+    _, owner = _user(server)
+    shy_id, shy = _user(server)
+    requests.patch(url + "/api/v1/accounts/update_credentials", headers=shy, timeout=10,
+                   data={"discoverable": "false"}).raise_for_status()
+    made = [requests.post(url + "/api/v1/collections", headers=owner, timeout=10, json={"name": f"c{n}"})
+            for n in range(11)]
+    assert [r.status_code for r in made] == [200] * 10 + [422]
+    assert "more than 10 collections" in made[10].json()["error"]
+    items = f"{url}/api/v1/collections/{made[0].json()['collection']['id']}/items"
+    refused = requests.post(items, headers=owner, timeout=10, json={"account_id": shy_id})
+    assert refused.status_code == 403 and "error" in refused.json()
+    at_creation = requests.post(url + "/api/v1/collections", headers=shy, timeout=10,
+                                json={"name": "x", "account_ids": [shy_id]})
+    assert at_creation.status_code == 422  # not even oneself

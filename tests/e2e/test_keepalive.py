@@ -55,3 +55,10 @@ def test_behind_a_trusted_proxy_the_server_leaves_closing_to_the_proxy(tmp_path)
     connection (test above)."""
     with running_server(tmp_path, keepalive_requests="1", trusted_proxies="127.0.0.1") as srv:
         assert _closes(srv) == 0
+
+
+def test_several_processes_without_redis_are_warned_that_streams_stay_in_their_process(tmp_path):
+    with running_server(tmp_path / "alone", serve_args=("--workers", "2")) as server:  # it answers /health
+        assert "warning: without SPARK_REDIS_URL, a streaming client hears only" in server.log.read_text()
+    with running_server(tmp_path / "one") as server:
+        assert "SPARK_REDIS_URL" not in server.log.read_text()

@@ -186,10 +186,14 @@ def _sqlite_engine(url: str, *, writer: bool, pool_size: int) -> AsyncEngine:
     return engine
 
 
+async def _driver(conn: AsyncConnection) -> _Connection:
+    return (await conn.get_raw_connection()).driver_connection
+
+
 @asynccontextmanager
 async def _on_loop(conn: AsyncConnection) -> AsyncIterator[sqlite3.Connection]:
     """Run this SQLite connection's statements on the event loop's thread for the block."""
-    driver = (await conn.get_raw_connection()).driver_connection
+    driver = await _driver(conn)
     driver.inline = True
     conn.info[INLINE] = driver._conn
     try:
@@ -347,7 +351,7 @@ class Database:
         if conn.info.get(INLINE) is None:
             yield conn
             return
-        driver = (await conn.get_raw_connection()).driver_connection
+        driver = await _driver(conn)
         driver.inline = False
         try:
             yield conn

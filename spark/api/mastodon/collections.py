@@ -33,11 +33,8 @@ def collection_json(rt, found: Collection) -> dict:
     }
 
 
-def _changes(p: params.Params, *, creating: bool) -> Changes:
-    name = p.str("name", max_length=1000)
-    if creating and not name:
-        raise Invalid("Validation failed: Name can't be blank")
-    return Changes(name=name, description=p.str("description", max_length=1000),
+def _changes(p: params.Params) -> Changes:
+    return Changes(name=p.str("name", max_length=1000), description=p.str("description", max_length=1000),
                    language=p.str("language", max_length=16), sensitive=p.bool("sensitive", None),
                    discoverable=p.bool("discoverable", None), tag_name=p.str("tag_name", max_length=200))
 
@@ -73,7 +70,7 @@ async def show(request, grant):
 async def create(request, grant):
     p = await params.parse(request)
     rt = runtime(request)
-    found = await collections.create(rt, grant.user_id, _changes(p, creating=True),
+    found = await collections.create(rt, grant.user_id, _changes(p),
                                      p.ids("account_ids", max_items=100))
     return json_response({"collection": collection_json(rt, found)})
 
@@ -82,7 +79,7 @@ async def create(request, grant):
 async def change(request, grant):
     p = await params.parse(request)
     rt = runtime(request)
-    found = await collections.change(rt, grant.user_id, params.path_id(request), _changes(p, creating=False))
+    found = await collections.change(rt, grant.user_id, params.path_id(request), _changes(p))
     return json_response({"collection": collection_json(rt, found)})
 
 

@@ -133,7 +133,7 @@ async def async_refresh(request, grant):
     """Mastodon 4.4 names a background refresh (of a thread's replies) in a `Mastodon-Async-Refresh` header
     of the context, for clients to poll here. Spark answers a context from what it holds and starts none,
     so no id names one: 404, as Mastodon answers for an unknown or expired refresh."""
-    raise NotFound("Record not found")
+    raise NotFound()
 
 
 @endpoint("read:statuses", public=True)
