@@ -74,8 +74,9 @@ async def mentioned_local_ids(rt: Runtime, mention_uris: list[str]) -> list[int]
 
 async def store(rt: Runtime, author, remote: RemotePost, *, depth: int = 0) -> int:
     """Store a remote post whose origin is already checked, with its parent and quote resolved (a post
-    already here, delivered again, is not: nothing would change)."""
-    if (existing := await known(rt, remote.uri)) is not None:
+    already here, delivered again, is not: nothing would change). A post with neither is not looked up
+    first: remote_posts.store finds it in its own transaction."""
+    if (remote.in_reply_to_uri or remote.quote_uri) and (existing := await known(rt, remote.uri)) is not None:
         return existing.id
     parent = await post(rt, remote.in_reply_to_uri, depth=depth + 1) \
         if remote.in_reply_to_uri and remote.in_reply_to_uri != remote.uri else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 
 from spark.adapters.db import schema as t
 from spark.adapters.db import search_index
@@ -20,8 +20,8 @@ from spark.services.posting import count_post, distribute, remove_rows, tag_ids
 
 # Built once: storing inbound posts runs these for each (building one cost as much as running it, B6).
 _BY_URI = select(t.statuses).where(t.statuses.c.uri == bindparam("uri"))
-_ID_BY_URI = select(t.statuses.c.id).where(t.statuses.c.uri == bindparam("uri"))
-_ID_TAKEN = select(t.statuses.c.id).where(t.statuses.c.id == bindparam("id"))
+_URI_OR_ID = select(t.statuses.c.id, t.statuses.c.uri).where(
+    or_(t.statuses.c.uri == bindparam("uri"), t.statuses.c.id == bindparam("id")))
 _ORPHANS = select(t.statuses.c.id).where(t.statuses.c.in_reply_to_uri == bindparam("uri"))
 _INSERT = t.statuses.insert()
 
@@ -87,15 +87,15 @@ async def store(rt: Runtime, author, post: RemotePost, *, parent=None, quoted=No
     async with rt.db.write() as conn:
         # Its Create and a fetch of it (a QuoteRequest naming it, a reply) may be handled at the same time.
         await lock_key(conn, "status:" + post.uri)
-        existing_id = await conn.scalar(_ID_BY_URI, {"uri": post.uri})
-        if existing_id is not None:
-            return existing_id
         now = datetime.now(UTC)
         published = min(post.published or now, now)
         status_id = new_id(at_ms=int(published.timestamp() * 1000))
         # Ids follow the post's own time, so timelines sort by it; many servers publish whole seconds,
-        # so ids made for the same moment can meet: take the next free one.
-        while await conn.scalar(_ID_TAKEN, {"id": status_id}) is not None:
+        # so ids made for the same moment can meet: take the next free one. The same statement tells
+        # whether the post is here already.
+        while found := (await conn.execute(_URI_OR_ID, {"uri": post.uri, "id": status_id})).all():
+            if (existing_id := next((row.id for row in found if row.uri == post.uri), None)) is not None:
+                return existing_id
             status_id = new_id(at_ms=int(published.timestamp() * 1000))
         poll_id = await _poll(conn, author.id, status_id, post)
         await conn.execute(_INSERT, dict(
