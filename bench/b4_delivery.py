@@ -1,6 +1,6 @@
 """B4 — outbound delivery: a local author followed by M accounts on M other servers (one loopback sink
-process standing in for all their inboxes, verifying every signature) posts P times; measures
-deliveries/s and the time until the last inbox has the last post. The floor is the unavoidable work
+process standing in for all their inboxes, verifying every signature, each server under a name of its
+own) posts P times; measures deliveries/s and the time until the last inbox has the last post. The floor is the unavoidable work
 of the same deliveries: building and RSA-signing each request, timed in-process on one core.
 
   B4 delivery sqlite M=10000: spark 50000 deliveries in 61.2 s (817/s), post→all inboxes p50 … | floor … | ratio …
@@ -39,14 +39,16 @@ def floor_rate(count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
-def run(backend: str, remotes: int, posts: int, postgres_url: str) -> str:
+def run(backend: str, remotes: int, posts: int, postgres_url: str) -> tuple[str, bool]:
+    """The figure's line, and whether every delivery arrived."""
     url = seeded_database(f"b4-{backend}-{remotes}", backend, postgres_url,
                           lambda u: asyncio.run(seed_remote_audience(u, remotes)))[0]
     sink_port, spark_port = free_port(), free_port()
-    asyncio.run(point_inboxes(url, f"http://127.0.0.1:{sink_port}"))
+    asyncio.run(point_inboxes(url, f"http://127.0.0.1:{sink_port}", own_hosts=True))
     base = f"http://127.0.0.1:{spark_port}"
     env = {**os.environ, "SPARK_DATABASE_URL": url, "SPARK_DATA_DIR": str(DATA / f"b4-{backend}-{remotes}"),
            "SPARK_DOMAIN": f"127.0.0.1:{spark_port}", "SPARK_FEDERATION_ALLOW_PRIVATE": "1",
+           "SPARK_FEDERATION_HOSTS": "*.bench.invalid=127.0.0.1",
            "SPARK_RATE_LIMITS_ENABLED": "0"}
     spark = start([sys.executable, "-m", "spark", "serve", "--host", "127.0.0.1", "--port", str(spark_port),
                    "--log-level", "warning"], env, base + "/health")
@@ -82,7 +84,7 @@ def run(backend: str, remotes: int, posts: int, postgres_url: str) -> str:
     rate = stats.get("verified", 0) / elapsed
     return (f"B4 delivery {backend} M={remotes}: spark {stats.get('verified')} of {expected} deliveries in "
             f"{elapsed:.1f} s ({rate:.0f}/s), bad signatures {stats.get('bad_signatures')} | "
-            f"floor sign-only {floor:.0f}/s | ratio {rate / floor:.2f} | target >=0.4, 10K inboxes <=30 s (first step)")
+            f"floor sign-only {floor:.0f}/s | ratio {rate / floor:.2f} | target >=0.4, 10K inboxes <=30 s (first step)"), stats.get("verified") == expected
 
 
 def main() -> None:
@@ -94,8 +96,13 @@ def main() -> None:
                                                                  "postgresql://postgres@127.0.0.1:5432/postgres"))
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}", flush=True)
+    incomplete = False
     for remotes in [int(x) for x in args.remotes.split(",")]:
-        print(run(args.backend, remotes, args.posts, args.postgres_url), flush=True)
+        line, complete = run(args.backend, remotes, args.posts, args.postgres_url)
+        print(line, flush=True)
+        incomplete |= not complete
+    if incomplete:
+        raise SystemExit("B4: some deliveries never arrived")
 
 
 if __name__ == "__main__":

@@ -40,9 +40,10 @@ def pg_admin(url: str, sql: str) -> None:
 
 
 def schema_version() -> str:
-    """Seeded data is reused until the schema changes."""
-    migrations = sorted((ROOT / "spark" / "adapters" / "db" / "migrations" / "versions").glob("*.py"))
-    return hashlib.sha256(b"".join(p.read_bytes() for p in migrations)).hexdigest()[:16]
+    """Seeded data is reused until the schema or the seeding code changes."""
+    sources = [*sorted((ROOT / "spark" / "adapters" / "db" / "migrations" / "versions").glob("*.py")),
+               ROOT / "bench" / "seed.py"]
+    return hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:16]
 
 
 def seeded_database(name: str, backend: str, postgres_url: str, seed: Callable[[str], dict]) -> tuple[str, dict]:

@@ -177,7 +177,8 @@ async def seed_remote_audience(url: str, remotes: int) -> dict:
                                                   scopes="read write", client_id="bench", client_secret="bench"))
         await conn.execute(t.tokens.insert().values(id=new_id(), token_hash=digest(AUTHOR_TOKEN), app_id=app_id,
                                                     user_id=author, scopes="read write follow", created_at=now))
-        await _insert(conn, t.follows, [{"id": new_id(), "account_id": a, "target_account_id": author} for a in ids])
+        await _insert(conn, t.follows, [{"id": new_id(), "account_id": a, "target_account_id": author,
+                                          "remote_follower": True} for a in ids])
     await db.dispose()
     return {"author_id": author, "remotes": remotes}
 
@@ -221,15 +222,20 @@ async def seed_remote_senders(url: str, servers: int, posts: int = 100) -> dict:
     return {"post_ids": post_ids, "private_keys": [k[0] for k in keys]}
 
 
-async def point_inboxes(url: str, base: str, number: Callable[[Row], str] = lambda row: row.username[1:]) -> None:
-    """Aim every remote account's inbox at `base`/inbox/N (the sink of this run), N from `number`."""
+async def point_inboxes(url: str, base: str, number: Callable[[Row], str] = lambda row: row.username[1:], *,
+                        own_hosts: bool = False) -> None:
+    """Aim every remote account's inbox at `base`/inbox/N (the sink of this run), N from `number`; with
+    `own_hosts`, each at its own server's name on `base`'s port (SPARK_FEDERATION_HOSTS maps the names to
+    the sink), so that each is a host of its own to the sender, as separate servers are."""
     db = Database(normalize_database_url(url))
+    port = base.rsplit(":", 1)[1]
     async with db.write() as conn:
         rows = (await conn.execute(select(t.accounts.c.id, t.accounts.c.username, t.accounts.c.domain).where(
             t.accounts.c.domain != ""))).all()
         await conn.execute(t.accounts.update().where(t.accounts.c.id == bindparam("account_id")).values(
-            inbox_url=bindparam("inbox")), [{"account_id": r.id, "inbox": f"{base}/inbox/{number(r)}"}
-                                            for r in rows])
+            inbox_url=bindparam("inbox")), [
+            {"account_id": r.id, "inbox": f"{f'http://{r.domain}:{port}' if own_hosts else base}/inbox/{number(r)}"}
+            for r in rows])
         await conn.execute(t.jobs.delete())
         await conn.execute(t.federation_domains.delete())
     await db.dispose()

@@ -22,17 +22,45 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from spark.federation.signatures import SignatureError, verify_request  # noqa: E402
 
 
+def kind_of(n: int, args) -> str:
+    """What inbox n does: "dead" (never answers), "fail" (answers 500), "slow" (answers after a while) or
+    "healthy"; the modulo rules keep the groups apart for the defaults B5 uses (5, 10, 20)."""
+    if args.dead_every and n % args.dead_every == 0:
+        return "dead"
+    if args.fail_every and n % args.fail_every == 1:
+        return "fail"
+    if args.slow_every and n % args.slow_every == 2:
+        return "slow"
+    return "healthy"
+
+
 def build(public_pem: str, args) -> Starlette:
-    stats = {"received": 0, "verified": 0, "bad_signatures": 0, "first_at": None, "last_at": None, "by_inbox": {}}
+    stats = {"received": 0, "verified": 0, "bad_signatures": 0, "first_at": None, "last_at": None, "by_inbox": {},
+             "requests": {"dead": 0, "fail": 0, "slow": 0, "healthy": 0}, "verified_healthy": 0,
+             "last_healthy_at": None, "max_in_flight_dead": 0}
+    in_flight: dict[int, int] = {}
+
+    async def never_answer(request, n: int) -> Response:
+        """Hold the request open until the sender gives up, counting requests in flight per host."""
+        in_flight[n] = in_flight.get(n, 0) + 1
+        stats["max_in_flight_dead"] = max(stats["max_in_flight_dead"], in_flight[n])
+        try:
+            while not await request.is_disconnected():
+                await asyncio.sleep(0.5)
+        finally:
+            in_flight[n] -= 1
+        return Response(status_code=504)
 
     async def inbox(request):
         n = int(request.path_params["n"])
         body = await request.body()
-        if args.dead_every and n % args.dead_every == 0:
-            await asyncio.sleep(3600)  # never answers
-        if args.fail_every and n % args.fail_every == 1:
+        kind = kind_of(n, args)
+        stats["requests"][kind] += 1
+        if kind == "dead":
+            return await never_answer(request, n)
+        if kind == "fail":
             return Response(status_code=500)
-        if args.slow_every and n % args.slow_every == 2:
+        if kind == "slow":
             await asyncio.sleep(args.slow_seconds)
         now = time.time()
         stats["received"] += 1
@@ -46,11 +74,14 @@ def build(public_pem: str, args) -> Starlette:
         stats["verified"] += 1
         stats["by_inbox"][n] = stats["by_inbox"].get(n, 0) + 1
         stats["last_at"] = now
+        if kind == "healthy":
+            stats["verified_healthy"] += 1
+            stats["last_healthy_at"] = now
         return Response(status_code=202)
 
     async def report(_request):
         return JSONResponse({k: v for k, v in stats.items() if k != "by_inbox"}
-                            | {"inboxes": len(stats["by_inbox"])})
+                            | {"inboxes": len(stats["by_inbox"]), "in_flight_dead": sum(in_flight.values())})
 
     return Starlette(routes=[Route("/inbox/{n:int}", inbox, methods=["POST"]), Route("/stats", report)])
 

@@ -31,6 +31,20 @@ def migrate() -> None:
     typer.echo(f"database ready: {_redacted(settings.effective_database_url)}")
 
 
+def _open_files_as_allowed() -> None:
+    """Raise this process's open-file limit to what the system allows: streams and deliveries each hold a
+    socket, and the usual soft limit of 1,024 is far below the connections one process serves."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 1_048_576 if hard == resource.RLIM_INFINITY else min(hard, 1_048_576)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):
+            pass  # some systems refuse; the soft limit stays
+
+
 @cli.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
           log_level: str = typer.Option("info", help="uvicorn log level")) -> None:
@@ -38,6 +52,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
     import uvicorn
 
     settings = load_settings()
+    _open_files_as_allowed()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.effective_secret_key  # noqa: B018 - create it once, before workers race for it
     try:
@@ -62,6 +77,7 @@ def worker() -> None:
     """Run queued jobs (fan-out of popular accounts' posts) and timed work (scheduled posts, ended polls)."""
     from spark.services.scheduler import run_forever
 
+    _open_files_as_allowed()
     asyncio.run(run_forever(load_settings()))
 
 

@@ -47,10 +47,12 @@ class FederationHttp:
     """The one HTTP client for talking to other servers (keep-alive pool shared by all requests)."""
 
     def __init__(self, *, user_agent: str, allow_private: bool = False, timeout: float = 10.0,
-                 max_bytes: int = 1_000_000, max_connections: int = 200,
+                 max_bytes: int = 1_000_000, max_connections: int = 1_500,
                  allowed_networks: Iterable[str] = (), host_map: dict[str, str] | None = None):
         # allowed_networks: private networks reachable anyway (e.g. "127.0.0.1/32" for a local test peer).
         # host_map (tests only, SPARK_FEDERATION_HOSTS): names resolved to these addresses without DNS.
+        # max_connections: above a worker's deliveries in flight, those waiting on slow servers included
+        # (services/jobs.py: DELIVERY_LANE + MAX_DETACHED), with room for fetches.
         self._timeout = timeout
         self._max_bytes = max_bytes
         self._max_connections = max_connections

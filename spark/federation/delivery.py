@@ -7,11 +7,13 @@ crash loses nothing; a delivery is deleted as soon as its server acknowledged it
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, true, update
+from sqlalchemy import bindparam, func, select, true, update
 
 from spark.adapters import jobs_sql
 from spark.adapters.db import schema as t
@@ -86,23 +88,56 @@ async def _signing_key(rt: Runtime, actor_id: int):
 class Breaker:
     """Per-host circuit breaker (in this process): after BREAK_AFTER failures in a row a host gets one
     probe delivery every PROBE_SECONDS and the others wait for their next retry without a connection,
-    so a dead server costs at most one request in flight instead of a worker lane full of timeouts."""
+    so a dead server costs at most one request in flight instead of a worker lane full of timeouts. A host
+    that has kept a request waiting for SLOW_AFTER seconds gets no other until it answers: the rest wait
+    for their next retry too (a server that never answers would otherwise get a request per post, each
+    held for the whole timeout, before its failures are counted). And no host has more than PER_HOST
+    requests in flight at once: the others queue here (a burst to one server without a shared inbox)."""
 
     BREAK_AFTER = 5
     PROBE_SECONDS = 30.0
+    SLOW_AFTER = 1.0
+    PER_HOST = 16
 
     def __init__(self):
         self._failures: dict[str, int] = {}
         self._probe_at: dict[str, float] = {}
+        self._in_flight: dict[str, dict[object, float]] = {}  # host -> {request: when it was sent}
+        self._slots: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}  # host -> (slots, [requests using them])
 
     def admit(self, host: str) -> bool:
+        now = time.monotonic()
+        waiting = self._in_flight.get(host)
+        if waiting and now - min(waiting.values()) > self.SLOW_AFTER:
+            return False
         if self._failures.get(host, 0) < self.BREAK_AFTER:
             return True
-        now = time.monotonic()
         if now < self._probe_at.get(host, 0):
             return False
         self._probe_at[host] = now + self.PROBE_SECONDS  # this one is the probe; the rest wait
         return True
+
+    @asynccontextmanager
+    async def sending(self, host: str):
+        """Around a request to `host`: waits for one of its PER_HOST places, and lets one kept waiting be
+        seen (see SLOW_AFTER)."""
+        slots, users = self._slots.setdefault(host, (asyncio.Semaphore(self.PER_HOST), [0]))
+        users[0] += 1
+        try:
+            async with slots:
+                request = object()
+                self._in_flight.setdefault(host, {})[request] = time.monotonic()
+                try:
+                    yield
+                finally:
+                    waiting = self._in_flight[host]
+                    del waiting[request]
+                    if not waiting:
+                        del self._in_flight[host]
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._slots[host]
 
     def record(self, host: str, ok: bool) -> None:
         if ok:
@@ -119,10 +154,11 @@ async def deliver_job(rt: Runtime, payload: dict) -> None:
     inbox = payload["inbox"]
     host = urls.host_of(inbox)
     if not breaker.admit(host):
-        raise TryLater(f"{host} is failing; waiting for its next probe")
+        raise TryLater(f"{host} is failing or slow; waiting for its next probe")
     key = await _signing_key(rt, payload["actor_id"])
     try:
-        status, retry_after = await rt.http.deliver(inbox, encode(payload["activity"]), key=key)
+        async with breaker.sending(host):
+            status, retry_after = await rt.http.deliver(inbox, encode(payload["activity"]), key=key)
     except FetchError as error:
         breaker.record(host, ok=False)
         await _record(rt, inbox, ok=False)
@@ -138,6 +174,10 @@ async def deliver_job(rt: Runtime, payload: dict) -> None:
     raise GiveUp(f"{inbox} answered {status}")
 
 
+_FAILURES = select(t.federation_domains.c.failures).where(  # built once: asked after most deliveries
+    t.federation_domains.c.domain == bindparam("domain"))
+
+
 async def _record(rt: Runtime, inbox: str, *, ok: bool) -> None:
     """Per-domain health: consecutive failures, and since when the domain has been unavailable."""
     domain = urls.host_of(inbox)
@@ -147,7 +187,7 @@ async def _record(rt: Runtime, inbox: str, *, ok: bool) -> None:
         if _healthy.get(domain, 0) > time.monotonic():
             return
         async with rt.db.read() as conn:
-            failures = await conn.scalar(select(domains.c.failures).where(domains.c.domain == domain))
+            failures = await conn.scalar(_FAILURES, {"domain": domain})
         if failures:
             async with rt.db.write() as conn:
                 await conn.execute(update(domains).where(domains.c.domain == domain)

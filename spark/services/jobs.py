@@ -36,6 +36,14 @@ POLL_SECONDS = 1.0  # in case a wake-up was missed (another process without Redi
 # Jobs running at once in one worker, per lane: deliveries mostly wait on other servers, so many overlap;
 # they have their own lane so that dead or slow servers can never starve local work (inbox, fan-out).
 DELIVERY_KINDS = frozenset({"deliver"})
+DELIVERY_LANE = 64
+LOCAL_LANE = 32
+# A delivery still waiting on its server after DETACH_AFTER seconds stops holding a place in its lane, so
+# servers that never answer (each costs a full timeout) or answer late cannot hold up deliveries to the
+# healthy ones; at most MAX_DETACHED wait so at once (each holds a connection, within FederationHttp's
+# max_connections).
+DETACH_AFTER = 0.25
+MAX_DETACHED = 1_000
 # Kinds whose claimed jobs are applied many to a transaction (see run_batch), by these functions: each
 # applies the payloads in the batch transaction and returns the indexes of those it undid.
 Batch = Callable[[Runtime, AsyncConnection, list[dict]], Awaitable[list[int]]]
@@ -123,7 +131,21 @@ async def work(rt: Runtime) -> None:
     # Each lane names its kinds, so a claim is an index range even with 50,000 deliveries queued.
     local_kinds = frozenset(HANDLERS) - DELIVERY_KINDS
     lanes: list[tuple[frozenset[str], int, dict[asyncio.Task, int]]] = [
-        (DELIVERY_KINDS, 64, {}), (local_kinds, 32, {})]  # running: task -> its number of jobs
+        (DELIVERY_KINDS, DELIVERY_LANE, {}), (local_kinds, LOCAL_LANE, {})]  # running: task -> its number of jobs
+    detached: set[asyncio.Task] = set()
+
+    def detach(task: asyncio.Task, running: dict[asyncio.Task, int]) -> None:
+        if not task.done() and len(detached) < MAX_DETACHED and running.pop(task, None) is not None:
+            detached.add(task)
+            task.add_done_callback(detached.discard)
+            wake.set()  # its place can be taken
+
+    def ended(task: asyncio.Task, running: dict[asyncio.Task, int], size: int) -> None:
+        # The loop is woken only once a lane is half empty, not by every job that ends (with 64
+        # deliveries ending in turn, that was a claim check, a flush and a wait on 64 tasks each time).
+        if running.pop(task, None) is not None and sum(running.values()) < size // 2:
+            wake.set()
+
     finished: list[int] = []
     try:
         while True:
@@ -139,24 +161,22 @@ async def work(rt: Runtime) -> None:
                     claimed = []
                 for task, count in _start(rt, claimed, finished).items():
                     running[task] = count
-                    task.add_done_callback(lambda done, running=running: running.pop(done, None))
+                    task.add_done_callback(lambda done, running=running, size=size: ended(done, running, size))
+                    if kinds is DELIVERY_KINDS:
+                        asyncio.get_running_loop().call_later(DETACH_AFTER, detach, task, running)
                 hungry |= bool(claimed) and sum(running.values()) < size // 2
             if finished:
                 done, finished[:] = list(finished), []
                 await jobs_sql.done_many(rt.db, done)
             if hungry:
                 continue
-            busy = set().union(*(lane[2] for lane in lanes))
-            waiters = [asyncio.ensure_future(wake.wait())]
-            if busy:
-                waiters.append(asyncio.ensure_future(asyncio.wait(busy, return_when=asyncio.FIRST_COMPLETED)))
-            timeout = FLUSH_SECONDS if busy or finished else POLL_SECONDS
-            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
+            busy = detached or finished or any(running for *_, running in lanes)
+            try:  # done jobs are flushed FLUSH_SECONDS after at most
+                await asyncio.wait_for(wake.wait(), FLUSH_SECONDS if busy else POLL_SECONDS)
+            except TimeoutError:
+                pass
     finally:
         listener.cancel()
-        for *_, running in lanes:
-            for task in running:
-                task.cancel()
+        for task in [*detached, *(task for *_, running in lanes for task in running)]:
+            task.cancel()
         await subscription.close()

@@ -149,6 +149,7 @@ class FakeOrigin:
         self.inbox_status = 202  # what inbox POSTs are answered with
         self.inbox_headers: dict[str, str] = {}
         self.inbox_delay = 0.0  # seconds before answering an inbox POST (a slow server)
+        self.inbox_delays: dict[str, float] = {}  # the same for some hosts only (dead ones, say)
         self._number = 0
         self._lock = threading.Lock()
         self._sock = socket.socket()
@@ -258,8 +259,9 @@ class FakeOrigin:
         body = await request.body()
         self.hits.append(Hit(host, request.method, path, dict(request.headers), body))
         if request.method == "POST":
-            if self.inbox_delay:
-                await asyncio.sleep(self.inbox_delay)
+            delay = self.inbox_delays.get(host, self.inbox_delay)
+            if delay:
+                await asyncio.sleep(delay)
             return Response(status_code=self.inbox_status, headers=dict(self.inbox_headers))
         served = self.served.get((host, path)) or self.served.get((host, request.url.path))
         if served is None:
