@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from spark.federation import delivery
 from tests.federation.support import LONG_AGO, execute, moment, query, spark_with_origin
 from tests.harness import backends
 
@@ -83,7 +84,9 @@ def test_a_dead_inbox_is_retried_on_a_growing_schedule_for_over_a_day_then_aband
     requests_made = len(origin.received("down.test", "/inbox"))
     assert len(delays) >= 10
     assert 5 <= requests_made <= len(delays) + 1  # at least until the breaker opened; never more than planned
-    assert domain_health(spark, "down.test", origin)[0] >= 5
+    failures, unavailable_since = domain_health(spark, "down.test", origin)
+    assert failures >= 5
+    assert (unavailable_since is not None) == (failures >= delivery.UNAVAILABLE_AFTER), (failures, unavailable_since)
     seconds = [d.total_seconds() for d in delays]
     assert all(later > earlier for earlier, later in zip(seconds, seconds[1:], strict=False)), seconds
     assert seconds[-1] > 10 * seconds[0]  # growing, not constant
