@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 
 from spark.adapters.db import schema as t
 from spark.adapters.db.database import Database
@@ -123,10 +123,19 @@ async def remove(conn, job: Job) -> None:
     await conn.execute(delete(t.jobs).where(t.jobs.c.id == job.id))
 
 
-async def done_many(db: Database, ids: list[int]) -> None:
-    """Delete finished jobs in one transaction."""
+_RETRY = update(t.jobs).where(t.jobs.c.id == bindparam("job")).values(  # built once: run per failed job
+    run_at=bindparam("retry_at"), locked_until=None, last_error=bindparam("error"))
+
+
+async def settle(db: Database, done: list[int], failed: list[tuple[int, str, datetime | None]]) -> None:
+    """Write back how jobs ended, in one transaction: those done, and those given up (no retry time),
+    deleted; the others to be retried at their time."""
     async with db.write() as conn:
-        await remove_many(conn, ids)
+        await remove_many(conn, done + [job for job, _, retry_at in failed if retry_at is None])
+        retries = [{"job": job, "error": error[:2000], "retry_at": retry_at}
+                   for job, error, retry_at in failed if retry_at is not None]
+        if retries:
+            await conn.execute(_RETRY, retries)
 
 
 async def remove_many(conn, ids: list[int]) -> None:

@@ -8,6 +8,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -49,12 +50,30 @@ MAX_DETACHED = 1_000
 Batch = Callable[[Runtime, AsyncConnection, list[dict]], Awaitable[list[int]]]
 BATCHED: dict[str, Batch] = {"inbox": inbox.process_many}
 BATCH_SIZE = 8  # jobs per transaction: requests waiting for the writer meanwhile are not held up long
-FLUSH_SECONDS = 0.05  # finished jobs are deleted together at most this late
+FLUSH_SECONDS = 0.05  # how jobs ended is written back at most this late (see Outcomes)
 
 
-async def run_job(rt: Runtime, job: jobs_sql.Job, finished: list[int] | None = None) -> None:
-    """Run one job. Done jobs are deleted at once, or collected into `finished` for the worker to
-    delete in batches (a crash before that re-runs them: every handler is idempotent)."""
+@dataclass
+class Outcomes:
+    """How jobs ended, written back by the worker in one transaction at most FLUSH_SECONDS later (a dead
+    server's deliveries fail by the thousand). A crash before that runs them again once their lease ends:
+    every handler is idempotent."""
+
+    done: list[int] = field(default_factory=list)
+    failed: list[tuple[int, str, datetime | None]] = field(default_factory=list)  # (job, error, retry at)
+
+    def __bool__(self) -> bool:
+        return bool(self.done or self.failed)
+
+    async def write(self, db) -> None:
+        done, failed = self.done[:], self.failed[:]
+        self.done.clear()
+        self.failed.clear()
+        await jobs_sql.settle(db, done, failed)
+
+
+async def run_job(rt: Runtime, job: jobs_sql.Job, outcomes: Outcomes | None = None) -> None:
+    """Run one job. How it ended is written at once, or collected into `outcomes` for the worker."""
     handler, retries = HANDLERS.get(job.kind, (None, []))
     try:
         if handler is None:
@@ -62,7 +81,7 @@ async def run_job(rt: Runtime, job: jobs_sql.Job, finished: list[int] | None = N
         await handler(rt, job.payload)
     except delivery.GiveUp as error:
         logger.warning("job %s (%s) abandoned: %s", job.id, job.kind, error)
-        await jobs_sql.failed(rt.db, job, str(error), None)
+        await _failed(rt, job, str(error), None, outcomes)
     except Exception as error:  # noqa: BLE001 - a failing job is retried, never fatal to the worker
         logger.warning("job %s (%s) failed, attempt %s: %r", job.id, job.kind, job.attempts, error,
                        exc_info=not isinstance(error, delivery.TryLater))
@@ -74,15 +93,23 @@ async def run_job(rt: Runtime, job: jobs_sql.Job, finished: list[int] | None = N
         asked = getattr(error, "retry_after", None)
         if retry is not None and asked:  # the server said when to come back (capped at a day)
             retry = max(retry, timedelta(seconds=min(asked, 86_400)))
-        await jobs_sql.failed(rt.db, job, repr(error), datetime.now(UTC) + retry if retry else None)
+        await _failed(rt, job, repr(error), datetime.now(UTC) + retry if retry else None, outcomes)
     else:
-        if finished is None:
+        if outcomes is None:
             await jobs_sql.done(rt.db, job)
         else:
-            finished.append(job.id)
+            outcomes.done.append(job.id)
 
 
-async def run_batch(rt: Runtime, jobs: list[jobs_sql.Job], finished: list[int]) -> None:
+async def _failed(rt: Runtime, job: jobs_sql.Job, error: str, retry_at: datetime | None,
+                  outcomes: Outcomes | None) -> None:
+    if outcomes is None:
+        await jobs_sql.failed(rt.db, job, error, retry_at)
+    else:
+        outcomes.failed.append((job.id, error, retry_at))
+
+
+async def run_batch(rt: Runtime, jobs: list[jobs_sql.Job], outcomes: Outcomes) -> None:
     """Jobs of one BATCHED kind, BATCH_SIZE to a write transaction, those applied deleted in it: on
     SQLite a transaction (several) per inbound activity was the bottleneck. Those the batch undoes (they
     failed, or need another server) run again alone, where failures are retried."""
@@ -97,19 +124,19 @@ async def run_batch(rt: Runtime, jobs: list[jobs_sql.Job], finished: list[int]) 
         except Exception:  # noqa: BLE001 - the commit failed: nothing was applied, so each runs alone
             logger.exception("a batch of %s jobs failed to commit", len(chunk))
             alone += chunk
-    await asyncio.gather(*(run_job(rt, job, finished) for job in alone))  # side by side, as before batching
+    await asyncio.gather(*(run_job(rt, job, outcomes) for job in alone))  # side by side, as before batching
 
 
-def _start(rt: Runtime, claimed: list[jobs_sql.Job], finished: list[int]) -> dict[asyncio.Task, int]:
+def _start(rt: Runtime, claimed: list[jobs_sql.Job], outcomes: Outcomes) -> dict[asyncio.Task, int]:
     """A task per job, or per kind for the jobs of BATCHED kinds; each with its number of jobs. Batches
     are for SQLite's single writer: PostgreSQL runs jobs side by side instead (there, batches would hold
     row locks across activities, and concurrent ones would deadlock one another on hot rows)."""
     batched = BATCHED if rt.db.is_sqlite else {}
-    tasks = {asyncio.create_task(run_job(rt, job, finished)): 1 for job in claimed if job.kind not in batched}
+    tasks = {asyncio.create_task(run_job(rt, job, outcomes)): 1 for job in claimed if job.kind not in batched}
     for kind in batched:
         batch = [job for job in claimed if job.kind == kind]
         if batch:
-            tasks[asyncio.create_task(run_batch(rt, batch, finished))] = len(batch)
+            tasks[asyncio.create_task(run_batch(rt, batch, outcomes))] = len(batch)
     return tasks
 
 
@@ -146,7 +173,7 @@ async def work(rt: Runtime) -> None:
         if running.pop(task, None) is not None and sum(running.values()) < size // 2:
             wake.set()
 
-    finished: list[int] = []
+    outcomes = Outcomes()
     try:
         while True:
             wake.clear()
@@ -159,19 +186,21 @@ async def work(rt: Runtime) -> None:
                 except Exception:  # noqa: BLE001 - database briefly unavailable: try again shortly
                     logger.exception("claiming jobs failed")
                     claimed = []
-                for task, count in _start(rt, claimed, finished).items():
+                for task, count in _start(rt, claimed, outcomes).items():
                     running[task] = count
                     task.add_done_callback(lambda done, running=running, size=size: ended(done, running, size))
                     if kinds is DELIVERY_KINDS:
                         asyncio.get_running_loop().call_later(DETACH_AFTER, detach, task, running)
                 hungry |= bool(claimed) and sum(running.values()) < size // 2
-            if finished:
-                done, finished[:] = list(finished), []
-                await jobs_sql.done_many(rt.db, done)
+            if outcomes:
+                try:
+                    await outcomes.write(rt.db)
+                except Exception:  # noqa: BLE001 - database briefly unavailable: the jobs run again after their lease
+                    logger.exception("writing back how jobs ended failed")
             if hungry:
                 continue
-            busy = detached or finished or any(running for *_, running in lanes)
-            try:  # done jobs are flushed FLUSH_SECONDS after at most
+            busy = detached or outcomes or any(running for *_, running in lanes)
+            try:  # outcomes are written FLUSH_SECONDS after at most
                 await asyncio.wait_for(wake.wait(), FLUSH_SECONDS if busy else POLL_SECONDS)
             except TimeoutError:
                 pass

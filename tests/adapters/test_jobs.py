@@ -77,3 +77,42 @@ def test_a_rolled_back_transaction_leaves_no_job(tmp_path):
             await rt.close()
 
     asyncio.run(scenario())
+
+
+def test_the_worker_writes_back_how_its_jobs_ended_together(tmp_path, monkeypatch):
+    """Outcomes collected by the worker: done and given-up jobs deleted, failed ones due at their retry
+    time with their error, all in one write — the same end as writing each at once."""
+
+    async def handler(rt, payload):
+        if payload["n"] == 2:
+            raise RuntimeError("boom")
+        if payload["n"] == 3:
+            raise jobs.delivery.GiveUp("gone")
+
+    monkeypatch.setitem(jobs.HANDLERS, "test", (handler, jobs.RETRIES))
+    url = _migrated(tmp_path)
+
+    async def scenario():
+        rt = _runtime(url, tmp_path)
+        try:
+            async with rt.db.write() as conn:
+                for n in (1, 2, 3):
+                    await jobs_sql.enqueue(conn, "test", {"n": n})
+            outcomes = jobs.Outcomes()
+            for job in await jobs_sql.claim(rt.db):
+                await jobs.run_job(rt, job, outcomes)
+            async with rt.db.read() as conn:
+                assert len((await conn.execute(select(t.jobs))).all()) == 3  # nothing written yet
+            assert outcomes
+            await outcomes.write(rt.db)
+            assert not outcomes
+            async with rt.db.read() as conn:
+                left = (await conn.execute(select(t.jobs))).all()
+            assert [(r.payload, r.attempts, r.locked_until) for r in left] == [({"n": 2}, 1, None)]
+            retry_at = left[0].run_at if left[0].run_at.tzinfo else left[0].run_at.replace(tzinfo=UTC)
+            assert 3 < (retry_at - datetime.now(UTC)).total_seconds() <= 5
+            assert "boom" in left[0].last_error
+        finally:
+            await rt.close()
+
+    asyncio.run(scenario())

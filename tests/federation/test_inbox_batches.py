@@ -61,10 +61,9 @@ async def _run(rt: Runtime, signer: int, activities: list[dict]) -> None:
     """Queue the activities as inbox jobs, then claim them and run them as the worker does."""
     async with rt.db.write() as conn:
         await jobs_sql.enqueue_many(conn, "inbox", [{"activity": a, "signer_id": signer} for a in activities])
-    finished: list[int] = []
-    await jobs.run_batch(rt, await jobs_sql.claim(rt.db, 32, kinds=INBOX), finished)
-    if finished:
-        await jobs_sql.done_many(rt.db, finished)
+    outcomes = jobs.Outcomes()
+    await jobs.run_batch(rt, await jobs_sql.claim(rt.db, 32, kinds=INBOX), outcomes)
+    await outcomes.write(rt.db)
 
 
 async def _count(rt: Runtime, table) -> int:
