@@ -23,6 +23,16 @@ def _runtime(url: str, tmp_path) -> Runtime:
     return Runtime.from_settings(Settings(database_url=url, data_dir=tmp_path))
 
 
+async def _only_the_failed_job_is_left_for_retry(rt) -> None:
+    """Job {"n": 2} failed ("boom") once: it is the only one left, unleased, due at the first retry (5 s)."""
+    async with rt.db.read() as conn:
+        left = (await conn.execute(select(t.jobs))).all()
+    assert [(r.payload, r.attempts, r.locked_until) for r in left] == [({"n": 2}, 1, None)]
+    retry_at = left[0].run_at if left[0].run_at.tzinfo else left[0].run_at.replace(tzinfo=UTC)
+    assert 3 < (retry_at - datetime.now(UTC)).total_seconds() <= 5
+    assert "boom" in left[0].last_error
+
+
 def test_jobs_are_claimed_once_retried_with_backoff_and_dropped_when_unknown(tmp_path, monkeypatch):
     calls = []
 
@@ -47,13 +57,8 @@ def test_jobs_are_claimed_once_retried_with_backoff_and_dropped_when_unknown(tmp
             assert await jobs_sql.claim(rt.db) == []  # leased: nobody else gets them
             for job in claimed:
                 await jobs.run_job(rt, job)
-            async with rt.db.read() as conn:
-                left = (await conn.execute(select(t.jobs))).all()
             assert sorted(calls) == [1, 2]
-            assert [(r.payload, r.attempts, r.locked_until) for r in left] == [({"n": 2}, 1, None)]
-            retry_at = left[0].run_at if left[0].run_at.tzinfo else left[0].run_at.replace(tzinfo=UTC)
-            assert 3 < (retry_at - datetime.now(UTC)).total_seconds() <= 5
-            assert "boom" in left[0].last_error
+            await _only_the_failed_job_is_left_for_retry(rt)
         finally:
             await rt.close()
 
@@ -106,12 +111,7 @@ def test_the_worker_writes_back_how_its_jobs_ended_together(tmp_path, monkeypatc
             assert outcomes
             await outcomes.write(rt.db)
             assert not outcomes
-            async with rt.db.read() as conn:
-                left = (await conn.execute(select(t.jobs))).all()
-            assert [(r.payload, r.attempts, r.locked_until) for r in left] == [({"n": 2}, 1, None)]
-            retry_at = left[0].run_at if left[0].run_at.tzinfo else left[0].run_at.replace(tzinfo=UTC)
-            assert 3 < (retry_at - datetime.now(UTC)).total_seconds() <= 5
-            assert "boom" in left[0].last_error
+            await _only_the_failed_job_is_left_for_retry(rt)
         finally:
             await rt.close()
 
