@@ -27,15 +27,16 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import DATA, free_port, seeded_database, start, stop, working_copy  # noqa: E402
 from bench.seed import AUTHOR_TOKEN, point_inboxes, seed_remote_audience  # noqa: E402
+from bench.sink import kind_of  # noqa: E402
 
-FAULTS = ["--dead-every", "5", "--fail-every", "10", "--slow-every", "20", "--slow-seconds", "8"]
+# The sink's faults: every 5th server dead, every 10th failing, every 20th slow (bench/sink.py kind_of).
+FAULTS = argparse.Namespace(dead_every=5, fail_every=10, slow_every=20, slow_seconds=8.0)
+FAULT_ARGS = [f"--{name.replace('_', '-')}={value}" for name, value in vars(FAULTS).items()]
 
 
-def healthy_count(remotes: int, faulty: bool) -> int:
-    """Servers that answer at once (bench/sink.py kind_of with FAULTS)."""
-    if not faulty:
-        return remotes
-    return sum(1 for n in range(remotes) if n % 5 != 0 and n % 10 != 1 and n % 20 != 2)
+def servers(remotes: int, kind: str) -> int:
+    """How many of the faulty run's servers are of this kind."""
+    return sum(1 for n in range(remotes) if kind_of(n, FAULTS) == kind)
 
 
 def run(backend: str, remotes: int, posts: int, postgres_url: str, *, faulty: bool, observe: float,
@@ -58,8 +59,8 @@ def run(backend: str, remotes: int, posts: int, postgres_url: str, *, faulty: bo
         key_file = data_dir / "author.pem"
         key_file.write_text(actor.json()["publicKey"]["publicKeyPem"])
         sink = start([sys.executable, str(ROOT / "bench" / "sink.py"), str(sink_port), str(key_file),
-                      *(FAULTS if faulty else [])], env, f"http://127.0.0.1:{sink_port}/stats")
-        expected = healthy_count(remotes, faulty) * posts
+                      *(FAULT_ARGS if faulty else [])], env, f"http://127.0.0.1:{sink_port}/stats")
+        expected = (servers(remotes, "healthy") if faulty else remotes) * posts
         started = time.perf_counter()
         with httpx.Client(base_url=base, timeout=120) as http:
             for n in range(posts):
@@ -100,8 +101,7 @@ def main() -> None:
     if healthy["complete_after"] is None or faulty["complete_after"] is None:
         raise SystemExit(f"B5: healthy servers did not get every post (all healthy: {healthy['verified_healthy']} "
                          f"of {healthy['expected']}; faulty: {faulty['verified_healthy']} of {faulty['expected']})")
-    dead = args.remotes - sum(1 for n in range(args.remotes) if n % 5 != 0)
-    failing = sum(1 for n in range(args.remotes) if n % 5 != 0 and n % 10 == 1)
+    dead, failing = servers(args.remotes, "dead"), servers(args.remotes, "fail")
     ratio = faulty["complete_after"] / healthy["complete_after"]
     print(f"B5 dead peers {args.backend} M={args.remotes} posts={args.posts}: healthy servers have every post after "
           f"{faulty['complete_after']:.1f} s (20% dead, 10% answering 500, 5% slow) | all healthy "

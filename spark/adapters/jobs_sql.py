@@ -113,16 +113,6 @@ async def claim(db: Database, limit: int = 10, *, kinds: frozenset[str] | None =
     return [Job(r.id, r.kind, r.payload, r.attempts) for r in rows]
 
 
-async def done(db: Database, job: Job) -> None:
-    async with db.write() as conn:
-        await remove(conn, job)
-
-
-async def remove(conn, job: Job) -> None:
-    """Delete a job inside the transaction that applied it."""
-    await conn.execute(delete(t.jobs).where(t.jobs.c.id == job.id))
-
-
 _RETRY = update(t.jobs).where(t.jobs.c.id == bindparam("job")).values(  # built once: run per failed job
     run_at=bindparam("retry_at"), locked_until=None, last_error=bindparam("error"))
 
@@ -142,13 +132,3 @@ async def remove_many(conn, ids: list[int]) -> None:
     """Delete jobs inside the transaction that applied them."""
     if ids:
         await conn.execute(delete(t.jobs).where(t.jobs.c.id.in_(ids)))
-
-
-async def failed(db: Database, job: Job, error: str, retry_at: datetime | None) -> None:
-    """Retry at `retry_at`, or give up (the row goes) when it is None."""
-    async with db.write() as conn:
-        if retry_at is None:
-            await conn.execute(delete(t.jobs).where(t.jobs.c.id == job.id))
-        else:
-            await conn.execute(update(t.jobs).where(t.jobs.c.id == job.id).values(
-                run_at=retry_at, locked_until=None, last_error=error[:2000]))

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, case, func, select, true, update
@@ -85,6 +86,15 @@ async def _signing_key(rt: Runtime, actor_id: int):
     return await keys.signing_key(rt, actor_id, _usernames[actor_id])
 
 
+@dataclass
+class _Traffic:
+    """Requests to one host now: those sending (with when each was sent) and those waiting for a place."""
+
+    places: asyncio.Semaphore
+    users: int = 0  # requests sending or waiting
+    sent_at: dict[object, float] = field(default_factory=dict)
+
+
 class Breaker:
     """Per-host circuit breaker (in this process): after BREAK_AFTER failures in a row a host gets one
     probe delivery every PROBE_SECONDS and the others wait for their next retry without a connection,
@@ -102,13 +112,12 @@ class Breaker:
     def __init__(self):
         self._failures: dict[str, int] = {}
         self._probe_at: dict[str, float] = {}
-        self._in_flight: dict[str, dict[object, float]] = {}  # host -> {request: when it was sent}
-        self._slots: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}  # host -> (slots, [requests using them])
+        self._traffic: dict[str, _Traffic] = {}  # only hosts with requests sending or waiting
 
     def admit(self, host: str) -> bool:
         now = time.monotonic()
-        waiting = self._in_flight.get(host)
-        if waiting and now - min(waiting.values()) > self.SLOW_AFTER:
+        traffic = self._traffic.get(host)
+        if traffic and traffic.sent_at and now - min(traffic.sent_at.values()) > self.SLOW_AFTER:
             return False
         if self._failures.get(host, 0) < self.BREAK_AFTER:
             return True
@@ -121,23 +130,20 @@ class Breaker:
     async def sending(self, host: str):
         """Around a request to `host`: waits for one of its PER_HOST places, and lets one kept waiting be
         seen (see SLOW_AFTER)."""
-        slots, users = self._slots.setdefault(host, (asyncio.Semaphore(self.PER_HOST), [0]))
-        users[0] += 1
+        traffic = self._traffic.setdefault(host, _Traffic(asyncio.Semaphore(self.PER_HOST)))
+        traffic.users += 1
         try:
-            async with slots:
+            async with traffic.places:
                 request = object()
-                self._in_flight.setdefault(host, {})[request] = time.monotonic()
+                traffic.sent_at[request] = time.monotonic()
                 try:
                     yield
                 finally:
-                    waiting = self._in_flight[host]
-                    del waiting[request]
-                    if not waiting:
-                        del self._in_flight[host]
+                    del traffic.sent_at[request]
         finally:
-            users[0] -= 1
-            if not users[0]:
-                del self._slots[host]
+            traffic.users -= 1
+            if not traffic.users:
+                del self._traffic[host]
 
     def record(self, host: str, ok: bool) -> None:
         if ok:

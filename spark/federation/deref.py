@@ -155,7 +155,6 @@ async def actor_by_key_id(rt: Runtime, key_id: str, *, refresh: bool = False):
             actor_uri = owner
     row = await actor(rt, actor_uri, refresh=True)
     if row.key_id != key_id:
-        _signers.pop(cache_key, None)
         raise NotFound(f"{key_id} is not the key of {actor_uri}")
     _signers[cache_key] = row
     return row

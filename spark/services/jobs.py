@@ -73,7 +73,12 @@ class Outcomes:
 
 
 async def run_job(rt: Runtime, job: jobs_sql.Job, outcomes: Outcomes | None = None) -> None:
-    """Run one job. How it ended is written at once, or collected into `outcomes` for the worker."""
+    """Run one job. How it ended is collected into `outcomes` for the worker, or written at once."""
+    if outcomes is None:
+        outcomes = Outcomes()
+        await run_job(rt, job, outcomes)
+        await outcomes.write(rt.db)
+        return
     handler, retries = HANDLERS.get(job.kind, (None, []))
     try:
         if handler is None:
@@ -81,7 +86,7 @@ async def run_job(rt: Runtime, job: jobs_sql.Job, outcomes: Outcomes | None = No
         await handler(rt, job.payload)
     except delivery.GiveUp as error:
         logger.warning("job %s (%s) abandoned: %s", job.id, job.kind, error)
-        await _failed(rt, job, str(error), None, outcomes)
+        outcomes.failed.append((job.id, str(error), None))
     except Exception as error:  # noqa: BLE001 - a failing job is retried, never fatal to the worker
         logger.warning("job %s (%s) failed, attempt %s: %r", job.id, job.kind, job.attempts, error,
                        exc_info=not isinstance(error, delivery.TryLater))
@@ -93,20 +98,9 @@ async def run_job(rt: Runtime, job: jobs_sql.Job, outcomes: Outcomes | None = No
         asked = getattr(error, "retry_after", None)
         if retry is not None and asked:  # the server said when to come back (capped at a day)
             retry = max(retry, timedelta(seconds=min(asked, 86_400)))
-        await _failed(rt, job, repr(error), datetime.now(UTC) + retry if retry else None, outcomes)
+        outcomes.failed.append((job.id, repr(error), datetime.now(UTC) + retry if retry else None))
     else:
-        if outcomes is None:
-            await jobs_sql.done(rt.db, job)
-        else:
-            outcomes.done.append(job.id)
-
-
-async def _failed(rt: Runtime, job: jobs_sql.Job, error: str, retry_at: datetime | None,
-                  outcomes: Outcomes | None) -> None:
-    if outcomes is None:
-        await jobs_sql.failed(rt.db, job, error, retry_at)
-    else:
-        outcomes.failed.append((job.id, error, retry_at))
+        outcomes.done.append(job.id)
 
 
 async def run_batch(rt: Runtime, jobs: list[jobs_sql.Job], outcomes: Outcomes) -> None:

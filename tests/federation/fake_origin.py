@@ -150,6 +150,8 @@ class FakeOrigin:
         self.inbox_headers: dict[str, str] = {}
         self.inbox_delay = 0.0  # seconds before answering an inbox POST (a slow server)
         self.inbox_delays: dict[str, float] = {}  # the same for some hosts only (dead ones, say)
+        self.most_in_flight: dict[str, int] = {}  # the most inbox POSTs each host had open at once
+        self._in_flight: dict[str, int] = {}
         self._number = 0
         self._lock = threading.Lock()
         self._sock = socket.socket()
@@ -260,8 +262,13 @@ class FakeOrigin:
         self.hits.append(Hit(host, request.method, path, dict(request.headers), body))
         if request.method == "POST":
             delay = self.inbox_delays.get(host, self.inbox_delay)
-            if delay:
-                await asyncio.sleep(delay)
+            self._in_flight[host] = self._in_flight.get(host, 0) + 1
+            self.most_in_flight[host] = max(self.most_in_flight.get(host, 0), self._in_flight[host])
+            try:
+                if delay:
+                    await asyncio.sleep(delay)
+            finally:
+                self._in_flight[host] -= 1
             return Response(status_code=self.inbox_status, headers=dict(self.inbox_headers))
         served = self.served.get((host, path)) or self.served.get((host, request.url.path))
         if served is None:

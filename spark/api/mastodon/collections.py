@@ -91,11 +91,11 @@ async def destroy(request, grant):
 
 @endpoint("write:collections")
 async def add_item(request, grant):
-    p = await params.parse(request)
-    if not p.str("account_id"):
+    account_id = (await params.parse(request)).id("account_id")
+    if account_id is None:
         raise Invalid("`account_id` parameter is missing")
     item = await collections.add(runtime(request), grant.user_id, params.path_id(request, "collection_id"),
-                                 p.id("account_id"))
+                                 account_id)
     return json_response({"collection_item": item_json(item)})
 
 
